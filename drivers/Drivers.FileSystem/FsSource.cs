@@ -1,0 +1,162 @@
+using System.Text.RegularExpressions;
+using Drivers.Core;
+using Drivers.Core.Contracts;
+using Drivers.Core.Disposition;
+using Drivers.Core.Logging;
+using Drivers.Core.Registry;
+using Drivers.Core.Templating;
+
+namespace Drivers.FileSystem;
+
+/// <summary>
+/// Takes files from a folder: the first match, in ordinal name order, of <c>-fs-key</c>,
+/// <c>-fs-key-prefix</c> or <c>-fs-key-regex</c> among the folder's own files. The file streams to the
+/// child. Files another job of this process holds are skipped; files that failed in this process go to the
+/// back of the line, so one bad file cannot block the rest.
+/// </summary>
+internal sealed class FsSource : ISourceDriver
+{
+    /// <summary>pushx writes under this prefix, then renames: a half-written file is never taken.</summary>
+    internal const string TempPrefix = ".procx-tmp-";
+
+    private readonly string _folder;
+    private readonly string? _exactKey;
+    private readonly Func<string, bool> _matches;
+    private readonly DispositionPlan _clear;
+    private readonly DispositionPlan _fail;
+    private readonly ILog _log;
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _failedHere = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _clearedInPlace = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public FsSource(DriverContext context)
+    {
+        var settings = context.Settings;
+        _log = context.Log;
+        _folder = Path.GetFullPath(settings.GetRequiredString(FsSettings.Folder));
+        _exactKey = settings.GetString(FsSettings.Key) is { Length: > 0 } key ? key : null;
+        _matches = BuildMatcher(settings);
+        _clear = FsSettings.Clear.Bind(settings, _folder);
+        _fail = FsSettings.Fail.Bind(settings, _folder);
+    }
+
+    public Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_folder))
+        {
+            throw CliException.Unavailable($"-fs-folder '{_folder}' does not exist");
+        }
+        lock (_gate)
+        {
+            // An exact -fs-key may name a file in a subfolder; the other selectors scan the folder itself.
+            var names = _exactKey is not null ? [_exactKey] : Directory.EnumerateFiles(_folder).Select(Path.GetFileName).OfType<string>();
+            var candidates = names
+                .Where(name => !name.StartsWith(TempPrefix, StringComparison.Ordinal) && _matches(name)
+                    && !_inFlight.Contains(name) && !_clearedInPlace.Contains(name))
+                .OrderBy(name => _failedHere.Contains(name) ? 1 : 0)
+                .ThenBy(name => name, StringComparer.Ordinal);
+            foreach (var name in candidates)
+            {
+                var path = Path.Combine(_folder, name);
+                if (!File.Exists(path))
+                {
+                    continue; // taken or removed since the listing
+                }
+                _inFlight.Add(name);
+                var item = new WorkItem(Payload.FromFile(path))
+                {
+                    Key = name,
+                    TemplateData = TemplateData.Empty.With("key", name).With("folder", _folder),
+                };
+                return Task.FromResult<WorkItem?>(item);
+            }
+        }
+        return Task.FromResult<WorkItem?>(null);
+    }
+
+    public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _clear, "clear");
+
+    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _fail, "fail");
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private Task Dispose(WorkItem item, DispositionPlan plan, string phase)
+    {
+        var key = item.Key!;
+        var path = Path.Combine(_folder, key);
+        try
+        {
+            switch (plan.Op)
+            {
+                case DispositionOp.Remove:
+                    File.Delete(path);
+                    break;
+                case DispositionOp.Move:
+                    var targetKey = plan.TargetKey(key, item.TemplateData ?? TemplateData.Empty);
+                    var target = SafePath.Combine(plan.Container, targetKey, $"fs-{phase}-key");
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    File.Move(path, target, overwrite: true);
+                    _log.Debug($"{phase}: moved", ("key", key), ("to", target));
+                    break;
+                case DispositionOp.None when phase == "clear":
+                    // Left in place as in the original; remember it so a daemon does not run it again.
+                    lock (_gate)
+                    {
+                        _clearedInPlace.Add(key);
+                    }
+                    break;
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _inFlight.Remove(key);
+                if (phase == "fail")
+                {
+                    _failedHere.Add(key);
+                }
+                else
+                {
+                    _failedHere.Remove(key);
+                }
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private static Func<string, bool> BuildMatcher(Drivers.Core.Settings.SettingValues settings)
+    {
+        var key = settings.GetString(FsSettings.Key);
+        var prefix = settings.GetString(FsSettings.KeyPrefix);
+        var regex = settings.GetString(FsSettings.KeyRegex);
+        var given = new[] { key, prefix, regex }.Count(v => !string.IsNullOrEmpty(v));
+        if (given > 1)
+        {
+            throw settings.Invalid(FsSettings.Key, "set only one of -fs-key, -fs-key-prefix and -fs-key-regex");
+        }
+        if (!string.IsNullOrEmpty(key))
+        {
+            SafePath.Combine(".", key, FsSettings.Key.Name);
+            return name => name == key;
+        }
+        if (!string.IsNullOrEmpty(prefix))
+        {
+            return name => name.StartsWith(prefix, StringComparison.Ordinal);
+        }
+        if (!string.IsNullOrEmpty(regex))
+        {
+            try
+            {
+                var pattern = new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                return pattern.IsMatch;
+            }
+            catch (ArgumentException e)
+            {
+                throw settings.Invalid(FsSettings.KeyRegex, $"not a valid regular expression: {e.Message}");
+            }
+        }
+        return _ => true;
+    }
+}

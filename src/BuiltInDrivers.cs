@@ -1,0 +1,14 @@
+using Drivers.Core.Registry;
+using Drivers.FileSystem;
+
+namespace Drivers.Hosting;
+
+/// <summary>
+/// The drivers both executables ship. A slim build is this list with fewer lines (and fewer project
+/// references). Compiled into procx, pushx and the docs test, so all three see the same set.
+/// </summary>
+internal static class BuiltInDrivers
+{
+    public static DriverRegistry Create() => new DriverRegistry()
+        .AddFileSystemDrivers();
+}

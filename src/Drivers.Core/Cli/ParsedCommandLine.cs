@@ -1,0 +1,13 @@
+using Drivers.Core.Settings;
+
+namespace Drivers.Core.Cli;
+
+public enum CliAction { Run, Help, Version, ListDrivers }
+
+/// <summary>The outcome of parsing: what to do, with which driver, settings and child command.</summary>
+public sealed record ParsedCommandLine(
+    CliAction Action,
+    DriverInfo? Driver,
+    SettingValues Values,
+    IReadOnlyList<string> Command,
+    IReadOnlyList<string> IgnoredFlags);

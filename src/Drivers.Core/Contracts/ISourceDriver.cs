@@ -1,0 +1,43 @@
+namespace Drivers.Core.Contracts;
+
+/// <summary>
+/// Where procx takes work from. The host owns policy (daemon loop, concurrency, timeouts, retries,
+/// shutdown); a source only fetches, clears and fails.
+/// </summary>
+/// <remarks>
+/// Guarantees a driver must give:
+/// <list type="bullet">
+/// <item>An item returned by <see cref="FetchAsync"/> is not handed to another fetch (of this or another
+/// procx) until it is failed, or its lease runs out where the provider has leases.</item>
+/// <item><see cref="ClearAsync"/> removes the item for good; the host calls it only after the child succeeded.</item>
+/// <item><see cref="FailAsync"/> leaves the item recoverable (requeued, nacked, moved to a fail location).
+/// An item neither cleared nor failed (procx killed) must also stay recoverable.</item>
+/// <item>Members may be called concurrently for different items (the host's <c>-concurrency</c>).</item>
+/// </list>
+/// </remarks>
+public interface ISourceDriver : IAsyncDisposable
+{
+    /// <summary>
+    /// Fetches one item, or returns null when there is no work. <paramref name="wait"/> is how long the
+    /// driver may block waiting for work where the provider supports it (long polling, blocking pops);
+    /// <see cref="TimeSpan.Zero"/> asks for an immediate answer.
+    /// </summary>
+    Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken);
+
+    /// <summary>Removes the work for good. Called after the child exited 0.</summary>
+    Task ClearAsync(WorkItem item, CancellationToken cancellationToken);
+
+    /// <summary>Returns the work for another attempt or moves it aside. Called when the child failed.</summary>
+    Task FailAsync(WorkItem item, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A source whose items carry a lease (visibility timeout, ack deadline, pending claim). The host renews
+/// the lease every <see cref="LeaseRenewalInterval"/> while the child runs.
+/// </summary>
+public interface ILeasedSource
+{
+    TimeSpan LeaseRenewalInterval { get; }
+
+    Task RenewLeaseAsync(WorkItem item, CancellationToken cancellationToken);
+}

@@ -1,0 +1,79 @@
+using System.Reflection;
+using Drivers.Core.Cli;
+using Drivers.Core.Logging;
+using Drivers.Core.Settings;
+using Drivers.Core.Templating;
+
+namespace Drivers.Core.Hosting;
+
+/// <summary>
+/// What procx and pushx share around their own work: parse the command line, answer <c>--help</c>,
+/// <c>--version</c> and <c>--list-drivers</c>, set up logging, and turn every error into one line on
+/// stderr and a distinct exit code, never a stack trace.
+/// </summary>
+public static class ToolHost
+{
+    public delegate Task<int> RunDelegate(ParsedCommandLine commandLine, ILog log, CancellationToken cancellationToken);
+
+    public static int Run(ToolDefinition tool, string[] args, RunDelegate run)
+    {
+        ILog log = new StderrLog(tool.Name, LogLevel.Info, json: false);
+        try
+        {
+            var environment = SettingsBinder.ProcessEnvironment();
+            var parsed = CliParser.Parse(tool, args, environment);
+            log = CreateLog(tool, parsed.Values);
+            switch (parsed.Action)
+            {
+                case CliAction.Help:
+                    HelpText.WriteHelp(tool, parsed.Driver, Console.Out);
+                    return ExitCodes.Success;
+                case CliAction.Version:
+                    Console.Out.WriteLine($"{tool.Name} {Version}");
+                    return ExitCodes.Success;
+                case CliAction.ListDrivers:
+                    HelpText.WriteDriverList(tool, Console.Out);
+                    return ExitCodes.Success;
+            }
+            foreach (var flag in parsed.IgnoredFlags)
+            {
+                log.Warn($"flag {flag} does not apply to driver {parsed.Driver!.Name}; ignored");
+            }
+            return run(parsed, log, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            return ReportFailure(tool.Name, log, e);
+        }
+    }
+
+    /// <summary>Maps an exception to a one-line error and its exit code.</summary>
+    public static int ReportFailure(string tool, ILog log, Exception e)
+    {
+        var (code, message) = Classify(e);
+        Console.Error.WriteLine($"{tool}: error: {message}");
+        if (log.IsEnabled(LogLevel.Debug))
+        {
+            log.Debug("failure detail", ("exception", e.ToString()));
+        }
+        return code;
+    }
+
+    public static (int ExitCode, string Message) Classify(Exception e) => e switch
+    {
+        CliException cli => (cli.ExitCode, cli.Message),
+        TemplateException t => (ExitCodes.DataError, t.Message),
+        FileNotFoundException f => (ExitCodes.NoInput, f.Message),
+        IOException io => (ExitCodes.IoError, io.Message),
+        UnauthorizedAccessException ua => (ExitCodes.IoError, ua.Message),
+        OperationCanceledException => (ExitCodes.TempFail, "interrupted"),
+        AggregateException { InnerExceptions.Count: 1 } agg => Classify(agg.InnerExceptions[0]),
+        _ => (ExitCodes.Unavailable, $"{e.GetType().Name}: {e.Message}"),
+    };
+
+    public static string Version { get; } =
+        typeof(ToolHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static StderrLog CreateLog(ToolDefinition tool, SettingValues values) =>
+        new(tool.Name, StderrLog.ParseLevel(values.GetString(CommonSettings.LogLevel)), values.GetString(CommonSettings.LogFormat) == "json");
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Drivers.Core.Settings;
+
+/// <summary>
+/// The resolved settings of one run: flag, else env var, else default. Values were type-checked when they
+/// were bound, so the typed getters here only convert.
+/// </summary>
+public sealed class SettingValues
+{
+    private readonly Dictionary<Setting, ResolvedValue> _values;
+
+    internal SettingValues(Dictionary<Setting, ResolvedValue> values, string envPrefix)
+    {
+        _values = values;
+        EnvPrefix = envPrefix;
+    }
+
+    /// <summary><c>PROCX</c> or <c>PUSHX</c>: used to name env vars in error messages.</summary>
+    public string EnvPrefix { get; }
+
+    /// <summary>True when the value came from a flag or an env var rather than the default.</summary>
+    public bool IsSet(Setting setting) => _values.TryGetValue(setting, out var v) && v.Origin != ValueOrigin.Default;
+
+    public string? GetString(Setting setting) =>
+        _values.TryGetValue(setting, out var v) ? v.Value : setting.Default;
+
+    /// <summary>The value, or a <see cref="CliException"/> naming the flag and env var to set.</summary>
+    public string GetRequiredString(Setting setting) =>
+        GetString(setting) is { Length: > 0 } value ? value : throw MissingError(setting);
+
+    public bool GetBool(Setting setting) => GetString(setting) is { } v && ValueParsers.ParseBool(v) == true;
+
+    public int GetInt(Setting setting) =>
+        GetString(setting) is { Length: > 0 } v ? int.Parse(v, NumberStyles.Integer, CultureInfo.InvariantCulture) : 0;
+
+    public TimeSpan GetDuration(Setting setting) =>
+        GetString(setting) is { Length: > 0 } v ? ValueParsers.ParseDuration(v) ?? TimeSpan.Zero : TimeSpan.Zero;
+
+    /// <summary>A usage error for this setting, naming its flag and env var.</summary>
+    public CliException Invalid(Setting setting, string problem) =>
+        CliException.Config($"{problem} (set -{setting.Name} or {setting.PrimaryEnvName(EnvPrefix)})");
+
+    public CliException MissingError(Setting setting) =>
+        CliException.Config($"-{setting.Name} is required: set the flag -{setting.Name} or the env var {setting.PrimaryEnvName(EnvPrefix)}");
+
+    /// <summary>Where a value came from, for debug logs; secrets are masked.</summary>
+    public IEnumerable<(Setting Setting, string Shown, string Origin)> Describe() =>
+        _values.Select(kv => (kv.Key, kv.Key.Secret ? "*****" : kv.Value.Value, kv.Value.OriginName));
+}
+
+internal enum ValueOrigin { Flag, Env, Default }
+
+internal sealed record ResolvedValue(string Value, ValueOrigin Origin, string OriginName);

@@ -1,0 +1,24 @@
+using Drivers.Core.Settings;
+
+namespace Procx;
+
+/// <summary>How each job's child is run, read once from the settings.</summary>
+internal sealed record JobOptions(
+    IReadOnlyList<string> Command,
+    bool HostEnv,
+    bool PassAsArg,
+    bool PassAsStdin,
+    string? PayloadFile,
+    bool KeepPayloadFile)
+{
+    /// <summary>PROCX_PAYLOAD is the default delivery, used when no other is asked for.</summary>
+    public bool PassAsEnv => !PassAsArg && !PassAsStdin && PayloadFile is null;
+
+    public static JobOptions From(SettingValues values, IReadOnlyList<string> command) => new(
+        command,
+        values.GetBool(ProcxTool.HostEnv),
+        values.GetBool(ProcxTool.PassWorkAsArg),
+        values.GetBool(ProcxTool.PassWorkAsStdin),
+        values.GetString(ProcxTool.PayloadFile) is { Length: > 0 } file ? Path.GetFullPath(file) : null,
+        values.GetBool(ProcxTool.KeepPayloadFile));
+}

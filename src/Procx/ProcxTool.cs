@@ -1,0 +1,42 @@
+using Drivers.Core.Cli;
+using Drivers.Core.Hosting;
+using Drivers.Core.Registry;
+using Drivers.Core.Settings;
+using Drivers.Hosting;
+
+namespace Procx;
+
+/// <summary>procx's own settings (the originals' names) and its command-line definition.</summary>
+internal static class ProcxTool
+{
+    public static readonly Setting Driver = CommonSettings.Driver("procx");
+
+    public static readonly Setting Daemon = new("daemon", "Keep taking work forever instead of handling one unit and exiting") { Type = SettingType.Bool };
+
+    public static readonly Setting DaemonInterval = new("daemon-interval", "Milliseconds to wait after finding no work, in -daemon mode") { Type = SettingType.Int, Default = "1000" };
+
+    public static readonly Setting HostEnv = new("hostenv", "Pass procx's whole environment to the child, PROCX_* variables included") { Type = SettingType.Bool };
+
+    public static readonly Setting PassWorkAsArg = new("pass-work-as-arg", "Append the payload to the child's arguments instead of setting PROCX_PAYLOAD") { Type = SettingType.Bool };
+
+    public static readonly Setting PassWorkAsStdin = new("pass-work-as-stdin", "Stream the payload to the child's stdin instead of setting PROCX_PAYLOAD") { Type = SettingType.Bool };
+
+    public static readonly Setting PayloadFile = new("payload-file", "Write the payload to this file (mode 0600) for the child; removed after the job");
+
+    public static readonly Setting KeepPayloadFile = new("keep-payload-file", "Keep -payload-file after the job") { Type = SettingType.Bool };
+
+    public static IReadOnlyList<Setting> CoreSettings { get; } =
+        [Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile, CommonSettings.LogLevel, CommonSettings.LogFormat];
+
+    /// <summary>The drivers procx ships; a driver is only built once it is selected.</summary>
+    public static DriverRegistry Registry { get; } = BuiltInDrivers.Create();
+
+    public static ToolDefinition Definition { get; } = new(
+        Name: "procx",
+        EnvPrefix: "PROCX",
+        Description: "procx takes one unit of work from a source driver, runs the command with it, and clears the work when the command exits 0 or fails it otherwise.",
+        DriverSetting: Driver,
+        CoreSettings: CoreSettings,
+        Drivers: Registry.Sources.Select(s => new DriverInfo(s.Name, s.Summary, s.Settings)).ToList(),
+        TakesCommand: true);
+}

@@ -1,0 +1,48 @@
+using System.Text;
+using Drivers.Core;
+using Drivers.Core.Contracts;
+using Drivers.Core.Settings;
+
+namespace Pushx;
+
+/// <summary>
+/// Turns -in / -in-file / stdin into a payload. Stdin streams straight to the sink unless -out needs the
+/// bytes again after the push; then it is spooled to a private temporary file (never held in memory).
+/// </summary>
+internal static class InputReader
+{
+    public static async Task<Payload> OpenAsync(SettingValues values, bool needsReplay, CancellationToken cancellationToken)
+    {
+        if (values.IsSet(PushxTool.In))
+        {
+            return Payload.FromBytes(Encoding.UTF8.GetBytes(values.GetString(PushxTool.In) ?? ""));
+        }
+        var file = values.GetString(PushxTool.InFile) ?? "-";
+        if (file != "-")
+        {
+            if (!File.Exists(file))
+            {
+                throw new CliException($"input file '{file}' does not exist (set -in-file or PUSHX_INPUT_FILE)", ExitCodes.NoInput);
+            }
+            return Payload.FromFile(file);
+        }
+        var stdin = Console.OpenStandardInput();
+        return needsReplay ? await SpoolAsync(stdin, cancellationToken).ConfigureAwait(false) : Payload.FromStream(stdin);
+    }
+
+    private static async Task<Payload> SpoolAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pushx-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 1 << 16 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        await using (var spool = new FileStream(path, options))
+        await using (input)
+        {
+            await input.CopyToAsync(spool, cancellationToken).ConfigureAwait(false);
+        }
+        return Payload.FromFile(path, deleteOnDispose: true);
+    }
+}

@@ -1,0 +1,33 @@
+using Drivers.Core.Cli;
+using Drivers.Core.Hosting;
+using Drivers.Core.Registry;
+using Drivers.Core.Settings;
+using Drivers.Hosting;
+
+namespace Pushx;
+
+/// <summary>pushx's own settings (the originals' names and env vars) and its command-line definition.</summary>
+internal static class PushxTool
+{
+    public static readonly Setting Driver = CommonSettings.Driver("pushx");
+
+    public static readonly Setting In = new("in", "The input itself (wins over -in-file)") { EnvAliases = ["INPUT_STR"] };
+
+    public static readonly Setting InFile = new("in-file", "File to read the input from; - is stdin") { Default = "-", EnvAliases = ["INPUT_FILE"] };
+
+    public static readonly Setting Out = new("out", "After a successful push, write the input to this file; - is stdout (chains pushx calls)") { EnvAliases = ["OUTPUT"] };
+
+    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, CommonSettings.LogLevel, CommonSettings.LogFormat];
+
+    /// <summary>The drivers pushx ships; a driver is only built once it is selected.</summary>
+    public static DriverRegistry Registry { get; } = BuiltInDrivers.Create();
+
+    public static ToolDefinition Definition { get; } = new(
+        Name: "pushx",
+        EnvPrefix: "PUSHX",
+        Description: "pushx reads its input (stdin, -in or -in-file) and sends it to a sink driver.",
+        DriverSetting: Driver,
+        CoreSettings: CoreSettings,
+        Drivers: Registry.Sinks.Select(s => new DriverInfo(s.Name, s.Summary, s.Settings)).ToList(),
+        TakesCommand: false);
+}

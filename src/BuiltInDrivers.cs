@@ -1,5 +1,9 @@
 using Drivers.Core.Registry;
+using Drivers.Aws;
 using Drivers.FileSystem;
+using Drivers.Gcp;
+using Drivers.Redis;
+using Drivers.Sql;
 
 namespace Drivers.Hosting;
 
@@ -10,5 +14,9 @@ namespace Drivers.Hosting;
 internal static class BuiltInDrivers
 {
     public static DriverRegistry Create() => new DriverRegistry()
-        .AddFileSystemDrivers();
+        .AddFileSystemDrivers()
+        .AddRedisDrivers()
+        .AddAwsDrivers()
+        .AddGcpDrivers()
+        .AddSqlDrivers();
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Publishes procx and pushx as Native AOT executables into artifacts/bin (or $1).
+# Usage: scripts/publish.sh [out-dir] [runtime-id]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/artifacts/bin}
+rid=${2:-linux-x64}
+mkdir -p "$out"
+for tool in Procx Pushx; do
+  dotnet publish "$root/src/$tool/$tool.csproj" -c Release -r "$rid" -o "$out" --nologo -v quiet -p:DebugType=none
+done
+ls -la "$out"

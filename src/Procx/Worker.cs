@@ -12,6 +12,8 @@ namespace Procx;
 /// </summary>
 internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
 {
+    private readonly FetchRetry _fetchRetry = new(log);
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var values = commandLine.Values;
@@ -26,7 +28,9 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         var lastExit = ExitCodes.Success;
         while (!signals.Stopping.IsCancellationRequested)
         {
-            var item = await FetchAsync(source, daemon ? interval : TimeSpan.Zero, signals.Stopping).ConfigureAwait(false);
+            var item = daemon
+                ? await _fetchRetry.FetchAsync(source, interval, signals.Stopping).ConfigureAwait(false)
+                : await FetchAsync(source, TimeSpan.Zero, signals.Stopping).ConfigureAwait(false);
             if (item is null)
             {
                 if (!daemon || signals.Stopping.IsCancellationRequested)
@@ -50,7 +54,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         return daemon ? ExitCodes.Success : lastExit;
     }
 
-    private static async Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping)
+    internal static async Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping)
     {
         try
         {
@@ -62,7 +66,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         }
     }
 
-    private static async Task Sleep(TimeSpan interval, CancellationToken stopping)
+    internal static async Task Sleep(TimeSpan interval, CancellationToken stopping)
     {
         try
         {

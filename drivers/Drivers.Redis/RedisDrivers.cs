@@ -2,8 +2,10 @@ using Drivers.Core.Registry;
 
 namespace Drivers.Redis;
 
-/// <summary>Registers the Redis drivers.</summary>
+/// <summary>Registers the Redis drivers: redis-list, redis-pubsub and redis-stream (docs/redis.md).</summary>
 public static class RedisDrivers
 {
-    public static DriverRegistry AddRedisDrivers(this DriverRegistry registry) => registry;
+    public static DriverRegistry AddRedisDrivers(this DriverRegistry registry) => registry
+        .Add(new SourceDescriptor("redis-list", "Items from the head of a Redis list, taken reliably (at least once; crash recovery)", RedisListSettings.Source, c => new RedisListSource(c)))
+        .Add(new SinkDescriptor("redis-list", "Appends the input to a Redis list (RPUSH)", RedisListSettings.Sink, c => new RedisListSink(c)));
 }

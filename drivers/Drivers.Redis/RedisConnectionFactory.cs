@@ -1,0 +1,195 @@
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Drivers.Core;
+using Drivers.Core.Logging;
+using Drivers.Core.Settings;
+using StackExchange.Redis;
+
+namespace Drivers.Redis;
+
+/// <summary>
+/// The one place a Redis client is built from <see cref="RedisConnectionSettings"/>. Settings are checked
+/// here, at start-up; the connection itself is opened on first use, so that a daemon whose server is down
+/// at start goes through the host's fetch retries instead of exiting.
+/// </summary>
+internal sealed class RedisConnectionFactory
+{
+    private readonly SettingValues _settings;
+    private readonly ILog _log;
+    private readonly string _host;
+    private readonly int _port;
+    private readonly string? _password;
+    private readonly bool _tls;
+    private readonly bool _skipVerify;
+    private readonly string? _caFile;
+    private readonly X509Certificate2? _clientCertificate;
+
+    public RedisConnectionFactory(SettingValues settings, ILog log)
+    {
+        _settings = settings;
+        _log = log;
+        _host = settings.GetRequiredString(RedisConnectionSettings.Host);
+        _port = settings.GetInt(RedisConnectionSettings.Port);
+        if (_port is <= 0 or > 65535)
+        {
+            throw settings.Invalid(RedisConnectionSettings.Port, $"-redis-port must be a TCP port (1-65535), not {_port}");
+        }
+        _password = settings.GetString(RedisConnectionSettings.Password) is { Length: > 0 } p ? p : null;
+        _tls = settings.GetBool(RedisConnectionSettings.EnableTls);
+        _skipVerify = settings.GetBool(RedisConnectionSettings.TlsSkipVerify);
+        _caFile = ExistingFile(RedisConnectionSettings.TlsCaFile);
+        var certFile = ExistingFile(RedisConnectionSettings.TlsCertFile);
+        var keyFile = ExistingFile(RedisConnectionSettings.TlsKeyFile);
+        if (!_tls && (_skipVerify || _caFile is not null || certFile is not null))
+        {
+            log.Warn("TLS settings are ignored without -redis-enable-tls");
+        }
+        if (_tls && certFile is not null)
+        {
+            try
+            {
+                _clientCertificate = X509Certificate2.CreateFromPemFile(certFile, keyFile ?? certFile);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw settings.Invalid(RedisConnectionSettings.TlsCertFile, $"cannot load the client certificate/key: {e.Message}");
+            }
+        }
+        Endpoint = $"{_host}:{_port}";
+    }
+
+    /// <summary><c>host:port</c>, for messages.</summary>
+    public string Endpoint { get; }
+
+    public string Key => _settings.GetRequiredString(RedisConnectionSettings.Key);
+
+    /// <summary>A lazily opened connection. <paramref name="blocking"/> connections carry one blocking command at a time.</summary>
+    public RedisConnection Create(bool blocking = false) => new(this, blocking);
+
+    internal async Task<ConnectionMultiplexer> ConnectAsync(bool blocking)
+    {
+        var options = new ConfigurationOptions
+        {
+            AbortOnConnectFail = true,
+            ConnectTimeout = 5000,
+            ConnectRetry = 2,
+            // A blocking connection waits server-side for up to RedisConnection.MaxBlock per command.
+            AsyncTimeout = blocking ? 15000 : 10000,
+            SyncTimeout = 10000,
+            ClientName = _settings.EnvPrefix.ToLowerInvariant() + (blocking ? "-blocking" : ""),
+            Password = _password,
+            Ssl = _tls,
+        };
+        options.EndPoints.Add(_host, _port);
+        if (_tls)
+        {
+            options.SslHost = _host;
+            if (_skipVerify)
+            {
+                options.CertificateValidation += (_, _, _, _) => true;
+            }
+            else if (_caFile is not null)
+            {
+                options.TrustIssuer(_caFile);
+            }
+            if (_clientCertificate is { } certificate)
+            {
+                options.CertificateSelection += (_, _, _, _, _) => certificate;
+            }
+        }
+        try
+        {
+            var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+            _log.Debug("connected to redis", ("endpoint", Endpoint), ("tls", _tls), ("blocking", blocking));
+            return connection;
+        }
+        catch (Exception e) when (e is not CliException)
+        {
+            throw Translate(e);
+        }
+    }
+
+    /// <summary>Turns a client error into a one-line error that names what to change.</summary>
+    public Exception Translate(Exception e) => e switch
+    {
+        CliException or OperationCanceledException => e,
+        RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } =>
+            _settings.Invalid(RedisConnectionSettings.Password, $"redis at {Endpoint} refused the credentials: {e.Message}"),
+        RedisServerException s when s.Message.StartsWith("NOAUTH", StringComparison.Ordinal) || s.Message.StartsWith("WRONGPASS", StringComparison.Ordinal) =>
+            _settings.Invalid(RedisConnectionSettings.Password, $"redis at {Endpoint} refused the credentials: {e.Message}"),
+        RedisServerException s when s.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal) =>
+            _settings.Invalid(RedisConnectionSettings.Key, $"the key '{Key}' holds another kind of value: {e.Message}"),
+        RedisException or SocketException or TimeoutException or IOException =>
+            CliException.Unavailable($"redis at {Endpoint}: {e.Message}", e),
+        _ => e,
+    };
+
+    private string? ExistingFile(Setting setting)
+    {
+        if (_settings.GetString(setting) is not { Length: > 0 } path)
+        {
+            return null;
+        }
+        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
+    }
+}
+
+/// <summary>One multiplexed Redis connection, opened on first use and reopened after a failed first attempt.</summary>
+internal sealed class RedisConnection(RedisConnectionFactory factory, bool blocking) : IAsyncDisposable
+{
+    /// <summary>The longest a blocking command is asked to wait server-side before the caller loops.</summary>
+    public static readonly TimeSpan MaxBlock = TimeSpan.FromSeconds(2);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private ConnectionMultiplexer? _connection;
+
+    public RedisConnectionFactory Factory => factory;
+
+    public async Task<ConnectionMultiplexer> GetAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _connection) is { } open)
+        {
+            return open;
+        }
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return _connection ??= await factory.ConnectAsync(blocking).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Runs one operation against database 0, translating client errors for the user.</summary>
+    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await GetAsync(cancellationToken).ConfigureAwait(false);
+            return await operation(connection.GetDatabase()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (factory.Translate(e) is var translated && !ReferenceEquals(translated, e))
+        {
+            throw translated;
+        }
+    }
+
+    public Task RunAsync(Func<IDatabase, Task> operation, CancellationToken cancellationToken) =>
+        RunAsync(async db =>
+        {
+            await operation(db).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _connection, null) is { } connection)
+        {
+            await connection.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        _gate.Dispose();
+    }
+}

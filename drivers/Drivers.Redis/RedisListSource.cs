@@ -1,0 +1,264 @@
+using System.Globalization;
+using Drivers.Core.Contracts;
+using Drivers.Core.Logging;
+using Drivers.Core.Registry;
+using StackExchange.Redis;
+
+namespace Drivers.Redis;
+
+/// <summary>
+/// Takes items from the head of the list <c>-redis-key</c> reliably. The original LPOPped, so an item was
+/// lost when the child failed or procx died. Here each procx (a "worker") moves the item atomically into its
+/// own processing list <c>KEY:processing:WORKER</c> (LMOVE, or BLMOVE while a daemon waits); clear removes
+/// it there (LREM), fail puts it back at the head of the list (one Lua script). Each worker keeps a heartbeat
+/// key <c>KEY:heartbeat:WORKER</c> alive (TTL <c>-redis-list-lease</c>, refreshed every third of it) and is
+/// listed in the set <c>KEY:workers</c>. At start-up and on every heartbeat each procx returns the items of
+/// workers whose heartbeat has expired (crashed, killed) to the head of the list, in their original order.
+/// A clean exit returns the worker's own unsettled items at once. Delivery is at least once.
+/// </summary>
+internal sealed class RedisListSource : ISourceDriver
+{
+    // KEYS: heartbeat, workers; ARGV: worker, lease ms.
+    private const string RegisterScript = """
+        redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[1])
+        return 1
+        """;
+
+    // KEYS: processing, list; ARGV: value. Only an item still held is put back (no duplicate after a recovery).
+    private const string FailScript = """
+        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+          redis.call('LPUSH', KEYS[2], ARGV[1])
+          return 1
+        end
+        return 0
+        """;
+
+    // KEYS: list, processing, heartbeat, workers; ARGV: worker, 'force' to ignore the heartbeat (own clean exit).
+    // The processing list holds the newest item at its head, so moving head-first back to the list's head
+    // restores the original order.
+    private const string RecoverScript = """
+        if ARGV[2] == 'force' then
+          redis.call('DEL', KEYS[3])
+        elseif redis.call('EXISTS', KEYS[3]) == 1 then
+          return -1
+        end
+        local n = 0
+        while redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'LEFT') do
+          n = n + 1
+        end
+        redis.call('SREM', KEYS[4], ARGV[1])
+        return n
+        """;
+
+    private readonly RedisConnection _connection;
+    private readonly RedisConnection _blocking;
+    private readonly ILog _log;
+    private readonly string _key;
+    private readonly string _worker;
+    private readonly TimeSpan _lease;
+    private readonly SemaphoreSlim _blockingGate = new(1, 1);
+    private readonly SemaphoreSlim _startGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _heartbeat;
+
+    public RedisListSource(DriverContext context)
+    {
+        var settings = context.Settings;
+        _log = context.Log;
+        var factory = new RedisConnectionFactory(settings, _log);
+        _key = factory.Key;
+        _lease = settings.GetDuration(RedisListSettings.Lease);
+        if (_lease < TimeSpan.FromSeconds(1))
+        {
+            throw settings.Invalid(RedisListSettings.Lease, "-redis-list-lease must be at least 1s");
+        }
+        _worker = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+        _connection = factory.Create();
+        _blocking = factory.Create(blocking: true);
+    }
+
+    private RedisKey List => _key;
+
+    private RedisKey WorkersKey => $"{_key}:workers";
+
+    private RedisKey Processing(string worker) => $"{_key}:processing:{worker}";
+
+    private RedisKey Heartbeat(string worker) => $"{_key}:heartbeat:{worker}";
+
+    public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        var value = wait > TimeSpan.Zero
+            ? await BlockingMoveAsync(wait, cancellationToken).ConfigureAwait(false)
+            : await _connection.RunAsync(db => db.ListMoveAsync(List, Processing(_worker), ListSide.Left, ListSide.Left), cancellationToken).ConfigureAwait(false);
+        if (value.IsNull)
+        {
+            return null;
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Shutting down: hand the item straight back rather than leave it for the lease to expire.
+            await PutBackAsync(value).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        return new WorkItem(Payload.FromBytes((byte[])value!)) { Key = _key, DriverState = value };
+    }
+
+    public async Task ClearAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        var value = (RedisValue)item.DriverState!;
+        var removed = await _connection.RunAsync(db => db.ListRemoveAsync(Processing(_worker), value, 1), cancellationToken).ConfigureAwait(false);
+        if (removed == 0)
+        {
+            _log.Warn("the item was no longer in this worker's processing list (its lease lapsed and another procx returned it to the list)", ("key", _key));
+        }
+    }
+
+    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((RedisValue)item.DriverState!, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_heartbeat is { } heartbeat)
+        {
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
+            {
+                // A clean exit hands back anything this worker still holds (a job never settled, a reply lost).
+                var returned = await RecoverAsync(_worker, force: true, CancellationToken.None).ConfigureAwait(false);
+                if (returned > 0)
+                {
+                    _log.Warn("returned unsettled items to the list", ("key", _key), ("count", returned));
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _log.Warn($"could not return this worker's items at exit; another procx will after -redis-list-lease: {e.Message}", ("key", _key));
+            }
+        }
+        await _blocking.DisposeAsync().ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _blockingGate.Dispose();
+        _startGate.Dispose();
+    }
+
+    private async Task PutBackAsync(RedisValue value, CancellationToken cancellationToken = default)
+    {
+        var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(FailScript, [Processing(_worker), List], [value]), cancellationToken).ConfigureAwait(false);
+        if ((int)result == 0)
+        {
+            _log.Warn("the item was no longer in this worker's processing list (its lease lapsed and another procx returned it to the list)", ("key", _key));
+        }
+    }
+
+    /// <summary>Once: register this worker's heartbeat, recover dead workers' items, start the heartbeat loop.</summary>
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _heartbeat) is not null)
+        {
+            return;
+        }
+        await _startGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_heartbeat is not null)
+            {
+                return;
+            }
+            await BeatAsync(cancellationToken).ConfigureAwait(false);
+            await RecoverDeadWorkersAsync(cancellationToken).ConfigureAwait(false);
+            _heartbeat = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
+        }
+        finally
+        {
+            _startGate.Release();
+        }
+    }
+
+    private Task BeatAsync(CancellationToken cancellationToken) =>
+        _connection.RunAsync(db => db.ScriptEvaluateAsync(RegisterScript, [Heartbeat(_worker), WorkersKey], [_worker, (long)_lease.TotalMilliseconds]), cancellationToken);
+
+    private async Task HeartbeatLoopAsync()
+    {
+        using var timer = new PeriodicTimer(_lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await BeatAsync(_stopping.Token).ConfigureAwait(false);
+                    await RecoverDeadWorkersAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+                {
+                    _log.Warn($"redis-list heartbeat failed; retrying: {e.Message}", ("key", _key));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RecoverDeadWorkersAsync(CancellationToken cancellationToken)
+    {
+        var workers = await _connection.RunAsync(db => db.SetMembersAsync(WorkersKey), cancellationToken).ConfigureAwait(false);
+        foreach (var worker in workers.Select(w => w.ToString()).Where(w => w != _worker))
+        {
+            var returned = await RecoverAsync(worker, force: false, cancellationToken).ConfigureAwait(false);
+            if (returned > 0)
+            {
+                _log.Warn("returned the items of a worker whose lease lapsed to the list", ("key", _key), ("worker", worker), ("count", returned));
+            }
+        }
+    }
+
+    private async Task<long> RecoverAsync(string worker, bool force, CancellationToken cancellationToken)
+    {
+        var result = await _connection.RunAsync(
+            db => db.ScriptEvaluateAsync(RecoverScript, [List, Processing(worker), Heartbeat(worker), WorkersKey], [worker, force ? "force" : "check"]),
+            cancellationToken).ConfigureAwait(false);
+        return (long)result;
+    }
+
+    /// <summary>
+    /// BLMOVE on a connection of its own (a blocking command would stall every other command multiplexed on
+    /// the shared one), in slices of at most <see cref="RedisConnection.MaxBlock"/> so shutdown stays prompt.
+    /// </summary>
+    private async Task<RedisValue> BlockingMoveAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        if (!await _blockingGate.WaitAsync(wait, cancellationToken).ConfigureAwait(false))
+        {
+            // Another fetch of this procx is already blocking: answer without blocking.
+            return await _connection.RunAsync(db => db.ListMoveAsync(List, Processing(_worker), ListSide.Left, ListSide.Left), cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var remaining = deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    break;
+                }
+                var slice = remaining < RedisConnection.MaxBlock ? remaining : RedisConnection.MaxBlock;
+                var seconds = Math.Max(0.01, slice.TotalSeconds).ToString("0.###", CultureInfo.InvariantCulture);
+                var result = await _blocking.RunAsync(
+                    db => db.ExecuteAsync("BLMOVE", List, Processing(_worker), "LEFT", "LEFT", seconds), cancellationToken).ConfigureAwait(false);
+                if (!result.IsNull)
+                {
+                    return (RedisValue)result;
+                }
+            }
+            return RedisValue.Null;
+        }
+        finally
+        {
+            _blockingGate.Release();
+        }
+    }
+}

@@ -163,25 +163,27 @@ internal sealed class RedisConnection(RedisConnectionFactory factory, bool block
     }
 
     /// <summary>Runs one operation against database 0, translating client errors for the user.</summary>
-    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
+    /// <param name="handled">Server errors the caller handles itself (e.g. NOGROUP), passed through untranslated.</param>
+    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken, Func<RedisServerException, bool>? handled = null)
     {
         try
         {
             var connection = await GetAsync(cancellationToken).ConfigureAwait(false);
             return await operation(connection.GetDatabase()).ConfigureAwait(false);
         }
-        catch (Exception e) when (factory.Translate(e) is var translated && !ReferenceEquals(translated, e))
+        catch (Exception e) when (!(e is RedisServerException s && handled?.Invoke(s) == true)
+            && factory.Translate(e) is var translated && !ReferenceEquals(translated, e))
         {
             throw translated;
         }
     }
 
-    public Task RunAsync(Func<IDatabase, Task> operation, CancellationToken cancellationToken) =>
+    public Task RunAsync(Func<IDatabase, Task> operation, CancellationToken cancellationToken, Func<RedisServerException, bool>? handled = null) =>
         RunAsync(async db =>
         {
             await operation(db).ConfigureAwait(false);
             return true;
-        }, cancellationToken);
+        }, cancellationToken, handled);
 
     public async ValueTask DisposeAsync()
     {

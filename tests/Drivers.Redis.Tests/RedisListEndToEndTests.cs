@@ -150,10 +150,10 @@ public sealed class RedisListEndToEndTests
             var firstErr = EndToEnd.CaptureStderr(first);
             await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
             Assert.Equal(0, await db.ListLengthAsync(source)); // taken: it sits in the first worker's processing list
-            first.Kill(); // SIGKILL, procx only
-            await first.WaitForExitAsync(Ct);
-            first.Dispose();
+            first.Kill(); // SIGKILL, procx only; its orphaned child still runs
             Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture)).Kill();
+            await first.WaitForExitAsync(Ct); // (the child holds procx's stdout/stderr pipes until it dies)
+            first.Dispose();
             Assert.Equal(1, await HeldAsync(client, source));
 
             // A new procx returns the dead worker's item once its lease lapses, and processes it once.

@@ -113,6 +113,8 @@ internal sealed class RedisConnectionFactory
     public Exception Translate(Exception e) => e switch
     {
         CliException or OperationCanceledException => e,
+        RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } when _tls && IsTlsFailure(e) =>
+            _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {Innermost(e).Message}"),
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } =>
             _settings.Invalid(RedisConnectionSettings.Password, $"redis at {Endpoint} refused the credentials: {e.Message}"),
         RedisServerException s when s.Message.StartsWith("NOAUTH", StringComparison.Ordinal) || s.Message.StartsWith("WRONGPASS", StringComparison.Ordinal) =>
@@ -123,6 +125,29 @@ internal sealed class RedisConnectionFactory
             CliException.Unavailable($"redis at {Endpoint}: {e.Message}", e),
         _ => e,
     };
+
+    private static bool IsTlsFailure(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is System.Security.Authentication.AuthenticationException
+                || inner.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase)
+                || inner.Message.Contains("SSL", StringComparison.Ordinal) || inner.Message.Contains("TLS", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+        return e;
+    }
 
     private string? ExistingFile(Setting setting)
     {

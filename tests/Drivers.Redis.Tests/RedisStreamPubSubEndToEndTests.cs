@@ -36,7 +36,8 @@ public sealed class RedisStreamPubSubEndToEndTests
             Assert.Equal("{\"id\":\"1\",\"name\":\"first\"}", first.StdoutText);
 
             // The second entry fails; it stays pending and a later procx claims it once idle.
-            var failed = await ToolRunner.RunAsync(ToolRunner.Procx, ["/bin/sh", "-c", "exit 4"], procxEnv);
+            var failed = await ToolRunner.RunAsync(ToolRunner.Procx, ["/bin/sh", "-c", "cat >/dev/null; exit 4"],
+                new Dictionary<string, string>(procxEnv) { ["PROCX_PASS_WORK_AS_STDIN"] = "true" });
             Assert.True(failed.ExitCode == 4, failed.ToString());
             Assert.Equal(1, (await db.StreamPendingAsync(key, "jobs")).PendingMessageCount);
 

@@ -41,3 +41,13 @@ public interface ILeasedSource
 
     Task RenewLeaseAsync(WorkItem item, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A source with a dead-letter place (a fail list, a DLQ topic). After <c>-max-failures</c> failed attempts
+/// the host calls <see cref="DeadLetterAsync"/> instead of <see cref="ISourceDriver.FailAsync"/>; the item
+/// must stay recoverable there.
+/// </summary>
+public interface IDeadLetterSource
+{
+    Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken);
+}

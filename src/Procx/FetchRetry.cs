@@ -43,11 +43,18 @@ internal sealed class FetchRetry
         }).Build();
     }
 
-    public async Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping)
+    public Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping) =>
+        RetryAsync(ct => source.FetchAsync(wait, ct), null, stopping);
+
+    public Task<IReadOnlyList<WorkItem>> FetchBatchAsync(IBatchSource source, int max, TimeSpan wait, CancellationToken stopping) =>
+        RetryAsync(ct => source.FetchBatchAsync(max, wait, ct), [], stopping);
+
+    /// <summary>Runs a fetch under the retry policy; <paramref name="whenStopped"/> when procx is stopping.</summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> fetch, T whenStopped, CancellationToken stopping)
     {
         try
         {
-            var item = await _pipeline.ExecuteAsync(async ct => await source.FetchAsync(wait, ct).ConfigureAwait(false), stopping).ConfigureAwait(false);
+            var item = await _pipeline.ExecuteAsync(async ct => await fetch(ct).ConfigureAwait(false), stopping).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _failing, 0) == 1)
             {
                 _log.Info("source reachable again");
@@ -57,7 +64,7 @@ internal sealed class FetchRetry
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            return null;
+            return whenStopped;
         }
     }
 

@@ -40,8 +40,15 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Stopping);
         var retry = new FetchRetry(log, metrics);
         log.Info("worker started", ("driver", descriptor.Name), ("concurrency", slots));
-        var loops = Enumerable.Range(0, slots).Select(_ => Task.Run(() => SlotAsync(source, jobs, retry, interval, exitWhenEmpty, stop)));
-        await Task.WhenAll(loops).ConfigureAwait(false);
+        if (source is IBatchSource batch && slots > 1)
+        {
+            await new BatchDispatcher(batch, jobs, retry, slots, interval, exitWhenEmpty).RunAsync(stop).ConfigureAwait(false);
+        }
+        else
+        {
+            var loops = Enumerable.Range(0, slots).Select(_ => Task.Run(() => SlotAsync(source, jobs, retry, interval, exitWhenEmpty, stop)));
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
         log.Info(signals.Received != 0 ? "stopped on signal; every running job was settled" : "source empty; exiting", ("driver", descriptor.Name));
         return ExitCodes.Success;
     }
@@ -93,7 +100,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         }
     }
 
-    private static async Task Sleep(TimeSpan delay, CancellationToken stopping)
+    internal static async Task Sleep(TimeSpan delay, CancellationToken stopping)
     {
         if (delay <= TimeSpan.Zero)
         {

@@ -1,50 +1,71 @@
 using Drivers.Core;
 using Drivers.Core.Contracts;
 using Drivers.Core.Logging;
+using Polly;
+using Polly.Retry;
 
 namespace Procx;
 
 /// <summary>
-/// In -daemon mode a source that cannot be reached is retried with exponential backoff and jitter
-/// instead of ending the daemon; the outage and the recovery are each logged once.
-/// Configuration errors (<see cref="CliException"/> with a usage/config code) are not retried.
+/// In -daemon mode a source that cannot be reached is retried forever with exponential backoff and jitter
+/// (Polly), never a crash loop; the outage and the recovery are each logged once, however many slots
+/// fetch. Configuration errors are not retried.
 /// </summary>
-internal sealed class FetchRetry(ILog log)
+internal sealed class FetchRetry
 {
-    private static readonly TimeSpan First = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan Max = TimeSpan.FromSeconds(30);
+    private readonly ResiliencePipeline _pipeline;
+    private readonly ILog _log;
+    private readonly IJobMetrics _metrics;
+    private int _failing;
 
-    private TimeSpan _delay = First;
-    private bool _failing;
-
-    public async Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping)
+    public FetchRetry(ILog log, IJobMetrics metrics)
     {
-        while (!stopping.IsCancellationRequested)
+        _log = log;
+        _metrics = metrics;
+        _pipeline = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
         {
-            try
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(30),
+            OnRetry = args =>
             {
-                var item = await Worker.FetchAsync(source, wait, stopping).ConfigureAwait(false);
-                if (_failing)
+                _metrics.FetchError();
+                if (Interlocked.Exchange(ref _failing, 1) == 0)
                 {
-                    log.Info("source reachable again");
-                    _failing = false;
-                    _delay = First;
+                    _log.Warn($"cannot fetch from the source, retrying with backoff: {args.Outcome.Exception?.Message}");
+                    _metrics.Healthy = false;
                 }
-                return item;
-            }
-            catch (Exception e) when (IsTransient(e))
+                return ValueTask.CompletedTask;
+            },
+        }).Build();
+    }
+
+    public Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping) =>
+        RetryAsync(ct => source.FetchAsync(wait, ct), null, stopping);
+
+    public Task<IReadOnlyList<WorkItem>> FetchBatchAsync(IBatchSource source, int max, TimeSpan wait, CancellationToken stopping) =>
+        RetryAsync(ct => source.FetchBatchAsync(max, wait, ct), [], stopping);
+
+    /// <summary>Runs a fetch under the retry policy; <paramref name="whenStopped"/> when procx is stopping.</summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> fetch, T whenStopped, CancellationToken stopping)
+    {
+        try
+        {
+            var item = await _pipeline.ExecuteAsync(async ct => await fetch(ct).ConfigureAwait(false), stopping).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _failing, 0) == 1)
             {
-                if (!_failing)
-                {
-                    log.Warn($"cannot fetch from the source, retrying with backoff: {e.Message}");
-                    _failing = true;
-                }
-                var jittered = _delay * (0.5 + Random.Shared.NextDouble());
-                await Worker.Sleep(jittered, stopping).ConfigureAwait(false);
-                _delay = TimeSpan.FromTicks(Math.Min(Max.Ticks, _delay.Ticks * 2));
+                _log.Info("source reachable again");
+                _metrics.Healthy = true;
             }
+            return item;
         }
-        return null;
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return whenStopped;
+        }
     }
 
     private static bool IsTransient(Exception e) =>

@@ -14,10 +14,20 @@ namespace Drivers.Redis;
 /// key <c>KEY:heartbeat:WORKER</c> alive (TTL <c>-redis-list-lease</c>, refreshed every third of it) and is
 /// listed in the set <c>KEY:workers</c>. At start-up and on every heartbeat each procx returns the items of
 /// workers whose heartbeat has expired (crashed, killed) to the head of the list, in their original order.
-/// A clean exit returns the worker's own unsettled items at once. Delivery is at least once.
+/// A clean exit returns the worker's own unsettled items at once. Delivery is at least once. After
+/// <c>-max-failures</c> the host dead-letters an item to the list <c>KEY:dead</c>.
 /// </summary>
-internal sealed class RedisListSource : ISourceDriver
+internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
 {
+    // KEYS: processing, dead list; ARGV: value. Dead-lettering after -max-failures: to the tail of KEY:dead.
+    private const string DeadLetterScript = """
+        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+          redis.call('RPUSH', KEYS[2], ARGV[1])
+          return 1
+        end
+        return 0
+        """;
+
     // KEYS: heartbeat, workers; ARGV: worker, lease ms.
     private const string RegisterScript = """
         redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
@@ -82,6 +92,8 @@ internal sealed class RedisListSource : ISourceDriver
 
     private RedisKey WorkersKey => $"{_key}:workers";
 
+    private RedisKey DeadKey => $"{_key}:dead";
+
     private RedisKey Processing(string worker) => $"{_key}:processing:{worker}";
 
     private RedisKey Heartbeat(string worker) => $"{_key}:heartbeat:{worker}";
@@ -102,7 +114,10 @@ internal sealed class RedisListSource : ISourceDriver
             await PutBackAsync(value).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
-        return new WorkItem(Payload.FromBytes((byte[])value!)) { Key = _key, DriverState = value };
+        var bytes = (byte[])value!;
+        // A list item has no id of its own; its content hash names it (logs, the host's failure count).
+        var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes).AsSpan(0, 8));
+        return new WorkItem(Payload.FromBytes(bytes)) { Key = _key, Id = id, DriverState = value };
     }
 
     public async Task ClearAsync(WorkItem item, CancellationToken cancellationToken)
@@ -116,6 +131,13 @@ internal sealed class RedisListSource : ISourceDriver
     }
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((RedisValue)item.DriverState!, cancellationToken);
+
+    /// <summary>After -max-failures: moves the item from the processing list to the list <c>KEY:dead</c>.</summary>
+    public async Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        var value = (RedisValue)item.DriverState!;
+        await _connection.RunAsync(db => db.ScriptEvaluateAsync(DeadLetterScript, [Processing(_worker), DeadKey], [value]), cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {

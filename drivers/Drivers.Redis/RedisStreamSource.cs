@@ -13,9 +13,10 @@ namespace Drivers.Redis;
 /// entries left pending by <c>-redis-stream-fail-op=pending</c> or by a procx that died. The payload is the
 /// entry as a JSON object of its fields (or of <c>-redis-stream-value-keys</c>); an entry whose only field is
 /// <c>payload</c> is handed over as that field's bytes, unchanged. Clear and fail ack or ack-and-delete it;
-/// fail may also leave it pending. The host renews the claim of a running job (<see cref="ILeasedSource"/>).
+/// fail may also leave it pending. The host renews the claim of a running job (<see cref="ILeasedSource"/>),
+/// and after <c>-max-failures</c> deliveries dead-letters the entry to the stream <c>KEY:dead</c>.
 /// </summary>
-internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource
+internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLetterSource
 {
     private readonly RedisConnection _connection;
     private readonly RedisConnection _blocking;
@@ -82,6 +83,20 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource
     /// <summary>Resets the entry's idle time (XCLAIM to this consumer) so that no other procx claims it while it runs.</summary>
     public Task RenewLeaseAsync(WorkItem item, CancellationToken cancellationToken) =>
         _connection.RunAsync(db => db.StreamClaimIdsOnlyAsync(_key, _group, _consumer, 0, [item.Id!]), cancellationToken);
+
+    /// <summary>After -max-failures: copies the entry's fields to the stream <c>KEY:dead</c> and acks it, in one transaction.</summary>
+    public Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        var fields = (NameValueEntry[])item.DriverState!;
+        RedisKey dead = $"{(string?)_key}:dead";
+        return _connection.RunAsync(async db =>
+        {
+            var transaction = db.CreateTransaction();
+            _ = transaction.StreamAddAsync(dead, [.. fields, new NameValueEntry("procx-source-id", item.Id)]);
+            _ = transaction.StreamAcknowledgeAsync(_key, _group, item.Id!);
+            return await transaction.ExecuteAsync().ConfigureAwait(false);
+        }, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -186,7 +201,8 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource
                 continue; // deleted from the stream meanwhile
             }
             _log.Info("claimed an entry left pending", ("id", (string?)e.Id), ("idle_over", _claimIdle));
-            return ToWorkItem(e.Id, e.Values.Select(v => (v.Name, v.Value)).ToList());
+            var pending = await _connection.RunAsync(db => db.StreamPendingMessagesAsync(_key, _group, 1, _consumer, e.Id, e.Id), cancellationToken).ConfigureAwait(false);
+            return ToWorkItem(e.Id, e.Values.Select(v => (v.Name, v.Value)).ToList(), pending.Length == 1 ? pending[0].DeliveryCount : null);
         }
         return null;
     }
@@ -248,7 +264,7 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource
         return ((RedisValue)entry[0], fields);
     }
 
-    private WorkItem ToWorkItem(RedisValue id, List<(RedisValue Name, RedisValue Value)> fields)
+    private WorkItem ToWorkItem(RedisValue id, List<(RedisValue Name, RedisValue Value)> fields, int? deliveryCount = 1)
     {
         byte[] bytes;
         if (_valueKeys.Length == 0 && fields.Count == 1 && fields[0].Name == RedisStreamSettings.PayloadField)
@@ -259,7 +275,13 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource
         {
             bytes = ToJson(id, fields);
         }
-        return new WorkItem(Payload.FromBytes(bytes)) { Key = _key, Id = id };
+        return new WorkItem(Payload.FromBytes(bytes))
+        {
+            Key = _key,
+            Id = id,
+            DeliveryCount = deliveryCount,
+            DriverState = fields.Select(f => new NameValueEntry(f.Name, f.Value)).ToArray(),
+        };
     }
 
     private byte[] ToJson(RedisValue id, List<(RedisValue Name, RedisValue Value)> fields)

@@ -178,8 +178,10 @@ public sealed class RedisListEndToEndTests
         }
     }
 
-    [Fact]
-    public async Task Daemon_goes_on_after_redis_restarts()
+    [Theory]
+    [InlineData("redis-list")]
+    [InlineData("redis-stream")]
+    public async Task Daemon_goes_on_after_redis_restarts(string driver)
     {
         var redisServer = EndToEnd.RequireProgram("redis-server", "this test stops and restarts a redis-server of its own");
         _ = await RedisService.ClientAsync(); // announces the backend of the other tests; this one runs its own server
@@ -191,8 +193,8 @@ public sealed class RedisListEndToEndTests
         try
         {
             server = await StartRedisServerAsync(redisServer, port, dir);
-            var source = "restart:list";
-            var env = EndToEnd.Env("PROCX", "redis-list", source, "127.0.0.1", port).With(new()
+            var source = "restart:" + driver;
+            var env = EndToEnd.Env("PROCX", driver, source, "127.0.0.1", port).With(new()
             {
                 ["PROCX_PASS_WORK_AS_STDIN"] = "true",
                 ["PROCX_DAEMON"] = "true",
@@ -201,16 +203,17 @@ public sealed class RedisListEndToEndTests
             procx = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
             var stderr = EndToEnd.CaptureStderr(procx);
 
-            await PushAsync(port, source, "{\"before\":\"restart\"}");
+            await PushAsync(driver, port, source, "{\"before\":\"restart\"}");
             await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 1), TimeSpan.FromSeconds(30), "the first item", stderr);
 
-            // Restart redis while the daemon waits on it (BLMOVE in flight).
+            // Restart redis (without persistence: the stream's group is gone too) while the daemon waits on it
+            // (BLMOVE / XREADGROUP BLOCK in flight).
             server.Kill();
             await server.WaitForExitAsync(Ct);
             server.Dispose();
             server = await StartRedisServerAsync(redisServer, port, dir);
 
-            await PushAsync(port, source, "{\"after\":\"restart\"}");
+            await PushAsync(driver, port, source, "{\"after\":\"restart\"}");
             await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 2), TimeSpan.FromSeconds(90), "the item pushed after the restart", stderr);
             var contents = Directory.GetFiles(outDir).Select(File.ReadAllText).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(["{\"after\":\"restart\"}", "{\"before\":\"restart\"}"], contents);
@@ -250,10 +253,17 @@ public sealed class RedisListEndToEndTests
         return server;
     }
 
-    private static async Task PushAsync(int port, string key, string value)
+    private static async Task PushAsync(string driver, int port, string key, string value)
     {
         await using var c = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
-        await c.GetDatabase().ListRightPushAsync(key, value);
+        if (driver == "redis-list")
+        {
+            await c.GetDatabase().ListRightPushAsync(key, value);
+        }
+        else
+        {
+            await c.GetDatabase().StreamAddAsync(key, "payload", value);
+        }
     }
 
     /// <summary>Items in the list plus every worker's processing list.</summary>

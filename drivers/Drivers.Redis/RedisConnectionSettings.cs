@@ -8,7 +8,8 @@ namespace Drivers.Redis;
 /// </summary>
 internal static class RedisConnectionSettings
 {
-    public static readonly Setting Host = new("redis-host", "Redis server host name or address") { Required = true };
+    // The originals left it empty, which their Go client dials as the local host.
+    public static readonly Setting Host = new("redis-host", "Redis server host name or address") { Default = "127.0.0.1" };
 
     public static readonly Setting Port = new("redis-port", "Redis server port") { Type = SettingType.Int, Default = "6379" };
 

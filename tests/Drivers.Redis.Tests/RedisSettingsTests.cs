@@ -74,11 +74,12 @@ public sealed class RedisSettingsTests
     }
 
     [Fact]
-    public void Missing_host_names_the_flag_and_the_env_var()
+    public void Missing_key_names_the_flag_and_the_env_var_and_the_host_defaults_to_the_local_one()
     {
-        var error = Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-key"] = "k" }));
-        Assert.Contains("-redis-host", error.Message, StringComparison.Ordinal);
-        Assert.Contains("PROCX_REDIS_HOST", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>()));
+        Assert.Contains("-redis-key", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PROCX_REDIS_KEY", error.Message, StringComparison.Ordinal);
+        Assert.Equal("127.0.0.1", Registry.FindSource("redis-list")!.Settings.Single(s => s.Name == "redis-host").Default);
         var sinkError = Assert.Throws<CliException>(() => DriverFactory.Sink(Registry, "redis-stream", new Dictionary<string, string> { ["redis-host"] = "h" }));
         Assert.Contains("PUSHX_REDIS_KEY", sinkError.Message, StringComparison.Ordinal);
     }

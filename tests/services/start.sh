@@ -69,6 +69,11 @@ fi
 
 for s in "${services[@]}"; do
   echo "services: starting $s" >&2
-  "${s}_start"
+  # Daemons must not hold the caller's stdout/stderr open: their output goes to a log file.
+  if ! "${s}_start" >>"$SERVICES_ROOT/$s.log" 2>&1; then
+    echo "services: $s failed to start; its log:" >&2
+    tail -n 50 "$SERVICES_ROOT/$s.log" >&2
+    exit 1
+  fi
 done
 echo "services: ready (${services[*]}); addresses in $SERVICES_ENV" >&2

@@ -2,8 +2,10 @@ using Drivers.Core.Registry;
 
 namespace Drivers.Aws;
 
-/// <summary>Registers the Aws drivers.</summary>
+/// <summary>Registers the <c>aws-s3</c>, <c>aws-sqs</c> and <c>aws-dynamo</c> drivers.</summary>
 public static class AwsDrivers
 {
-    public static DriverRegistry AddAwsDrivers(this DriverRegistry registry) => registry;
+    public static DriverRegistry AddAwsDrivers(this DriverRegistry registry) => registry
+        .Add(new SourceDescriptor("aws-s3", "Objects in an S3 (or S3-compatible) bucket, streamed; clear/fail move or delete them", S3Settings.Source, c => new S3Source(c)))
+        .Add(new SinkDescriptor("aws-s3", "Writes the input to an S3 object (multipart, streamed, for large input)", S3Settings.Sink, c => new S3Sink(c)));
 }

@@ -63,8 +63,10 @@ internal sealed class SqsQueue : IAsyncDisposable
         var lastNew = DateTime.UtcNow;
         while (DateTime.UtcNow - lastNew < quiet)
         {
+#pragma warning disable CS0618 // local-aws-sqs reads only the older AttributeNames
             var response = await Client.ReceiveMessageAsync(new ReceiveMessageRequest
             {
+                AttributeNames = ["All"],
                 QueueUrl = Url,
                 MaxNumberOfMessages = 10,
                 WaitTimeSeconds = 1,
@@ -72,6 +74,7 @@ internal sealed class SqsQueue : IAsyncDisposable
                 MessageAttributeNames = ["All"],
                 MessageSystemAttributeNames = ["All"],
             });
+#pragma warning restore CS0618
             foreach (var message in response.Messages ?? [])
             {
                 if (seen.TryAdd(message.MessageId, message))

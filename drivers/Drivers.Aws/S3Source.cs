@@ -83,7 +83,7 @@ internal sealed class S3Source : ISourceDriver
             return new WorkItem(payload)
             {
                 Key = key,
-                Id = response.ETag,
+                Id = key,
                 TemplateData = TemplateData.Empty.With("key", key).With("bucket", _bucket),
             };
         }

@@ -51,6 +51,11 @@ internal sealed class SqsSink : ISinkDriver
             throw TooLarge(payload.Length.Value);
         }
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
+        if (bytes.Length == 0)
+        {
+            // SQS refuses an empty body; say so plainly (e.g. a failed procx child that printed nothing).
+            throw new CliException("aws-sqs: the input is empty; SQS messages need a body, so nothing was sent", ExitCodes.DataError);
+        }
         var (body, encoded) = SqsWire.Encode(bytes);
         if (Encoding.UTF8.GetByteCount(body) > SqsWire.MaxMessageBytes)
         {

@@ -33,6 +33,10 @@ internal sealed class FsSink : ISinkDriver
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
+        if (_key?.HasExpressions == true)
+        {
+            payload = await payload.ToReplayableAsync(cancellationToken).ConfigureAwait(false);
+        }
         var key = await RenderKeyAsync(payload, cancellationToken).ConfigureAwait(false);
         var target = SafePath.Combine(_folder, key, FsSettings.Key.Name);
         var directory = Path.GetDirectoryName(target)!;
@@ -66,10 +70,6 @@ internal sealed class FsSink : ISinkDriver
             return _key.Text;
         }
         // Only a templated key needs the input whole, and then only as JSON to render from.
-        if (!payload.IsReplayable)
-        {
-            throw new InvalidOperationException("a templated -fs-key needs a replayable payload");
-        }
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
         return _key.Render(TemplateData.FromPayloadBytes(bytes));
     }

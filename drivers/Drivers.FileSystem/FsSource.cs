@@ -14,7 +14,7 @@ namespace Drivers.FileSystem;
 /// child. Files another job of this process holds are skipped; files that failed in this process go to the
 /// back of the line, so one bad file cannot block the rest.
 /// </summary>
-internal sealed class FsSource : ISourceDriver
+internal sealed class FsSource : ISourceDriver, IBatchSource
 {
     /// <summary>pushx writes under this prefix, then renames: a half-written file is never taken.</summary>
     internal const string TempPrefix = ".procx-tmp-";
@@ -41,12 +41,16 @@ internal sealed class FsSource : ISourceDriver
         _fail = FsSettings.Fail.Bind(settings, _folder);
     }
 
-    public Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        (await FetchBatchAsync(1, wait, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    public Task<IReadOnlyList<WorkItem>> FetchBatchAsync(int max, TimeSpan wait, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(_folder))
         {
             throw CliException.Unavailable($"-fs-folder '{_folder}' does not exist");
         }
+        var items = new List<WorkItem>();
         lock (_gate)
         {
             // An exact -fs-key may name a file in a subfolder; the other selectors scan the folder itself.
@@ -64,15 +68,18 @@ internal sealed class FsSource : ISourceDriver
                     continue; // taken or removed since the listing
                 }
                 _inFlight.Add(name);
-                var item = new WorkItem(Payload.FromFile(path))
+                items.Add(new WorkItem(Payload.FromFile(path))
                 {
                     Key = name,
                     TemplateData = TemplateData.Empty.With("key", name).With("folder", _folder),
-                };
-                return Task.FromResult<WorkItem?>(item);
+                });
+                if (items.Count == max)
+                {
+                    break;
+                }
             }
         }
-        return Task.FromResult<WorkItem?>(null);
+        return Task.FromResult<IReadOnlyList<WorkItem>>(items);
     }
 
     public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _clear, "clear");

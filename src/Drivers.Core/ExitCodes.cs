@@ -32,6 +32,9 @@ public static class ExitCodes
     /// <summary>A required setting is missing or settings contradict each other.</summary>
     public const int Config = 78;
 
+    /// <summary>The child ran longer than <c>-timeout</c> and was stopped (as GNU timeout(1)).</summary>
+    public const int Timeout = 124;
+
     /// <summary>The child command could not be started (not found, not executable).</summary>
     public const int ChildNotStartable = 127;
 

@@ -70,6 +70,28 @@ internal sealed class ChildProcess
 
     public void Signal(int signal) => NativeMethods.Signal(_process.Id, signal);
 
+    /// <summary>
+    /// Asks the child (and with <paramref name="wholeTree"/> its descendants) to stop with
+    /// <paramref name="signal"/>; whatever still runs after <paramref name="grace"/> is killed.
+    /// </summary>
+    public async Task StopAsync(int signal, TimeSpan grace, bool wholeTree)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        var targets = wholeTree ? ProcessTree.Descendants(_process.Id).Prepend(_process.Id) : [_process.Id];
+        foreach (var pid in targets)
+        {
+            NativeMethods.Signal(pid, signal);
+        }
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(exited, Task.Delay(grace)).ConfigureAwait(false) != exited)
+        {
+            KillTree();
+        }
+    }
+
     public void KillTree()
     {
         try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } catch (Win32Exception) { }

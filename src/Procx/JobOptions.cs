@@ -9,7 +9,10 @@ internal sealed record JobOptions(
     bool PassAsArg,
     bool PassAsStdin,
     string? PayloadFile,
-    bool KeepPayloadFile)
+    bool KeepPayloadFile,
+    TimeSpan Timeout,
+    TimeSpan Grace,
+    int MaxFailures)
 {
     /// <summary>PROCX_PAYLOAD is the default delivery, used when no other is asked for.</summary>
     public bool PassAsEnv => !PassAsArg && !PassAsStdin && PayloadFile is null;
@@ -20,5 +23,8 @@ internal sealed record JobOptions(
         values.GetBool(ProcxTool.PassWorkAsArg),
         values.GetBool(ProcxTool.PassWorkAsStdin),
         values.GetString(ProcxTool.PayloadFile) is { Length: > 0 } file ? Path.GetFullPath(file) : null,
-        values.GetBool(ProcxTool.KeepPayloadFile));
+        values.GetBool(ProcxTool.KeepPayloadFile),
+        values.GetDuration(ProcxTool.Timeout),
+        values.GetDuration(ProcxTool.TimeoutGrace),
+        Math.Max(0, values.GetInt(ProcxTool.MaxFailures)));
 }

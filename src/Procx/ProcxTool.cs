@@ -25,8 +25,26 @@ internal static class ProcxTool
 
     public static readonly Setting KeepPayloadFile = new("keep-payload-file", "Keep -payload-file after the job") { Type = SettingType.Bool };
 
+    public static readonly Setting Concurrency = new("concurrency", "Jobs to run at once in -daemon mode, each with its own work item") { Type = SettingType.Int, Default = "1" };
+
+    public static readonly Setting Timeout = new("timeout", "Per job: stop the child's process tree after this long (SIGTERM, then SIGKILL after -timeout-grace) and fail the work; 0 = no limit") { Type = SettingType.Duration, Default = "0" };
+
+    public static readonly Setting TimeoutGrace = new("timeout-grace", "How long a child told to stop (timeout, shutdown) gets before SIGKILL") { Type = SettingType.Duration, Default = "10s" };
+
+    public static readonly Setting ShutdownTimeout = new("shutdown-timeout", "On SIGTERM/SIGINT, how long running children may go on before they get the signal; 0 = at once") { Type = SettingType.Duration, Default = "0" };
+
+    public static readonly Setting ExitWhenEmpty = new("exit-when-empty", "Work like -daemon until the source is empty and no job runs, then exit 0 (Kubernetes Jobs, KEDA ScaledJobs)") { Type = SettingType.Bool };
+
+    public static readonly Setting MaxFailures = new("max-failures", "After this many failed attempts of one item, dead-letter it where the driver has a dead-letter place; 0 = retry forever") { Type = SettingType.Int, Default = "0" };
+
+    public static readonly Setting MetricsAddr = new("metrics-addr", "Serve Prometheus /metrics and /healthz on this address, e.g. :9090 or 127.0.0.1:9090");
+
     public static IReadOnlyList<Setting> CoreSettings { get; } =
-        [Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile, CommonSettings.LogLevel, CommonSettings.LogFormat];
+    [
+        Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile,
+        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, MetricsAddr,
+        CommonSettings.LogLevel, CommonSettings.LogFormat,
+    ];
 
     /// <summary>The drivers procx ships; a driver is only built once it is selected.</summary>
     public static DriverRegistry Registry { get; } = BuiltInDrivers.Create();

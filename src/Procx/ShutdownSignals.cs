@@ -3,8 +3,10 @@ using System.Runtime.InteropServices;
 namespace Procx;
 
 /// <summary>
-/// SIGINT/SIGTERM: the first stops taking work and is forwarded to running children, whose exit codes then
-/// decide clear or fail as usual. A second signal exits at once; the work stays in the source.
+/// SIGINT/SIGTERM. The first stops taking work at once; running children get the signal after
+/// -shutdown-timeout (0: at once), and SIGKILL if they still run -timeout-grace later. Their exit codes then
+/// decide clear or fail as usual, so every item is settled before procx exits. A second signal exits at once;
+/// the work procx held stays in the source, recoverable by the source's own rules.
 /// </summary>
 internal sealed class ShutdownSignals : IDisposable
 {
@@ -12,10 +14,15 @@ internal sealed class ShutdownSignals : IDisposable
     private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly HashSet<ChildProcess> _children = [];
     private readonly Lock _gate = new();
+    private readonly TimeSpan _shutdownTimeout;
+    private readonly TimeSpan _grace;
     private int _count;
+    private volatile bool _forwarding;
 
-    public ShutdownSignals()
+    public ShutdownSignals(TimeSpan shutdownTimeout, TimeSpan grace)
     {
+        _shutdownTimeout = shutdownTimeout;
+        _grace = grace;
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
         {
             _registrations.Add(PosixSignalRegistration.Create(signal, OnSignal));
@@ -34,9 +41,9 @@ internal sealed class ShutdownSignals : IDisposable
         {
             _children.Add(child);
         }
-        if (Received != 0)
+        if (_forwarding)
         {
-            child.Signal(Received); // it started as the signal arrived
+            _ = child.StopAsync(Received, _grace, wholeTree: false); // it started as the signal went out
         }
     }
 
@@ -59,20 +66,32 @@ internal sealed class ShutdownSignals : IDisposable
 
     private void OnSignal(PosixSignalContext context)
     {
-        context.Cancel = true; // procx decides when to exit, after the child
+        context.Cancel = true; // procx decides when to exit, after its children
         var raw = context.Signal == PosixSignal.SIGINT ? NativeMethods.SIGINT : NativeMethods.SIGTERM;
         if (Interlocked.Increment(ref _count) > 1)
         {
             Environment.Exit(128 + raw);
         }
         Received = raw;
+        _stopping.Cancel();
+        _ = ForwardAfterTimeoutAsync(raw);
+    }
+
+    private async Task ForwardAfterTimeoutAsync(int signal)
+    {
+        if (_shutdownTimeout > TimeSpan.Zero)
+        {
+            await Task.Delay(_shutdownTimeout).ConfigureAwait(false);
+        }
+        _forwarding = true;
+        List<ChildProcess> running;
         lock (_gate)
         {
-            foreach (var child in _children)
-            {
-                child.Signal(raw);
-            }
+            running = [.. _children];
         }
-        _stopping.Cancel();
+        foreach (var child in running)
+        {
+            _ = child.StopAsync(signal, _grace, wholeTree: false);
+        }
     }
 }

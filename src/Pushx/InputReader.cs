@@ -30,6 +30,22 @@ internal static class InputReader
         return needsReplay ? await SpoolAsync(stdin, cancellationToken).ConfigureAwait(false) : Payload.FromStream(stdin);
     }
 
+    /// <summary>
+    /// True when the input has no bytes at all. In <c>procx app | pushx</c> a failed child prints nothing,
+    /// and pushing that nothing would put an empty message into the sink.
+    /// </summary>
+    public static async Task<(bool Empty, Payload Payload)> PeekEmptyAsync(Payload payload, CancellationToken cancellationToken)
+    {
+        if (payload.Length is { } known)
+        {
+            return (known == 0, payload);
+        }
+        var stream = payload.OpenRead();
+        var first = new byte[1];
+        var read = await stream.ReadAsync(first, cancellationToken).ConfigureAwait(false);
+        return (read == 0, Payload.FromStream(new PrefixedStream(first.AsMemory(0, read), stream)));
+    }
+
     private static async Task<Payload> SpoolAsync(Stream input, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Path.GetTempPath(), $"pushx-{Environment.ProcessId}-{Guid.NewGuid():N}");

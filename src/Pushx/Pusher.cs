@@ -16,7 +16,14 @@ internal sealed class Pusher(ParsedCommandLine commandLine, ILog log)
         var descriptor = PushxTool.Registry.FindSink(commandLine.Driver!.Name)!;
 
         await using var sink = descriptor.Create(new DriverContext(values, log));
-        await using var payload = await InputReader.OpenAsync(values, needsReplay: output is not null, cancellationToken).ConfigureAwait(false);
+        var (empty, input) = await InputReader.PeekEmptyAsync(
+            await InputReader.OpenAsync(values, needsReplay: output is not null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await using var payload = input;
+        if (empty && !values.GetBool(PushxTool.PushEmpty))
+        {
+            log.Info("empty input: nothing pushed (set -push-empty to push it anyway)");
+            return ExitCodes.Success;
+        }
         await sink.PushAsync(payload, cancellationToken).ConfigureAwait(false);
         log.Debug("pushed", ("driver", descriptor.Name), ("bytes", payload.Length));
         if (output is not null)

@@ -17,7 +17,9 @@ internal static class PushxTool
 
     public static readonly Setting Out = new("out", "After a successful push, write the input to this file; - is stdout (chains pushx calls)") { EnvAliases = ["OUTPUT"] };
 
-    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, CommonSettings.LogLevel, CommonSettings.LogFormat];
+    public static readonly Setting PushEmpty = new("push-empty", "Push an empty input too (by default an empty input, e.g. from a failed child upstream, is not pushed)") { Type = SettingType.Bool };
+
+    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, PushEmpty, CommonSettings.LogLevel, CommonSettings.LogFormat];
 
     /// <summary>The drivers pushx ships; a driver is only built once it is selected.</summary>
     public static DriverRegistry Registry { get; } = BuiltInDrivers.Create();

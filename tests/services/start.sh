@@ -54,10 +54,12 @@ missing=()
 for p in "${apt[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo -E"   # CI runners other than ours are not root
 if [ ${#missing[@]} -gt 0 ]; then
   echo "services: apt-get install ${missing[*]}" >&2
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if [ ${#npm[@]} -gt 0 ]; then
   mkdir -p "$SERVICES_ROOT/npm"

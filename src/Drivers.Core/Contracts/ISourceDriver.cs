@@ -41,3 +41,24 @@ public interface ILeasedSource
 
     Task RenewLeaseAsync(WorkItem item, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A source with a dead-letter place (a fail list, a DLQ topic). After <c>-max-failures</c> failed attempts
+/// the host calls <see cref="DeadLetterAsync"/> instead of <see cref="ISourceDriver.FailAsync"/>; the item
+/// must stay recoverable there.
+/// </summary>
+public interface IDeadLetterSource
+{
+    Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A source that can hand out several items in one request (SQS batch receive, Pub/Sub pull with max
+/// messages). With <c>-concurrency</c> above 1 the host asks for as many items as it has free slots, never
+/// more, so it never holds work it cannot start.
+/// </summary>
+public interface IBatchSource
+{
+    /// <summary>Up to <paramref name="max"/> items; empty when there is no work. <paramref name="wait"/> as in <see cref="ISourceDriver.FetchAsync"/>.</summary>
+    Task<IReadOnlyList<WorkItem>> FetchBatchAsync(int max, TimeSpan wait, CancellationToken cancellationToken);
+}

@@ -25,6 +25,13 @@ public abstract class Payload : IAsyncDisposable
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// This payload if it can be read again, else its bytes read into memory. For sinks that must look at
+    /// the input (to render a key) before sending it.
+    /// </summary>
+    public async Task<Payload> ToReplayableAsync(CancellationToken cancellationToken = default) =>
+        IsReplayable ? this : FromBytes(await ReadAllBytesAsync(cancellationToken).ConfigureAwait(false));
+
     public virtual ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);

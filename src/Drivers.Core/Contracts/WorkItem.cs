@@ -23,6 +23,9 @@ public sealed class WorkItem : IAsyncDisposable
     /// <summary>The handle that acknowledges the item (SQS receipt, Pub/Sub ack id), if any.</summary>
     public string? Receipt { get; init; }
 
+    /// <summary>How many times the provider has delivered this item, where it counts (SQS, Pub/Sub, streams).</summary>
+    public int? DeliveryCount { get; init; }
+
     /// <summary>Values clear/fail templates render from (<c>{{key}}</c>, <c>{{0.id}}</c>).</summary>
     public TemplateData? TemplateData { get; init; }
 

@@ -6,6 +6,7 @@ using Amazon.S3;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Amazon.SQS;
+using Drivers.Core;
 using Drivers.Core.Settings;
 
 namespace Drivers.Aws;
@@ -36,7 +37,16 @@ internal sealed class AwsClientFactory
         var roleArn = settings.GetString(AwsSettings.RoleArn);
         _credentials = new Lazy<AWSCredentials>(() =>
         {
-            var chain = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            AWSCredentials chain;
+            try
+            {
+                chain = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            }
+            catch (AmazonClientException e)
+            {
+                throw CliException.Config(
+                    "aws: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, or run with an instance/container role. " + e.Message);
+            }
             return string.IsNullOrEmpty(roleArn) ? chain : new AssumedRoleCredentials(CreateSts(chain), roleArn);
         });
     }

@@ -50,7 +50,7 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource
 
     /// <summary>A third of the visibility timeout: two renewals may fail before the message reappears.</summary>
     public TimeSpan LeaseRenewalInterval =>
-        TimeSpan.FromSeconds(Math.Max(1, VisibilitySeconds / 3.0));
+        TimeSpan.FromSeconds(Math.Max(0.25, VisibilitySeconds / 3.0));
 
     private int VisibilitySeconds =>
         _configuredVisibility ?? (_visibility.IsValueCreated && _visibility.Value.IsCompletedSuccessfully ? _visibility.Value.Result : DefaultVisibilitySeconds);

@@ -51,6 +51,9 @@ internal sealed class AwsClientFactory
         });
     }
 
+    /// <summary>The resolved credentials (the chain's, or the assumed role's).</summary>
+    internal AWSCredentials Credentials => _credentials.Value;
+
     /// <summary>True when calls go to a custom endpoint (S3-compatible store, emulator) rather than AWS.</summary>
     public bool HasCustomEndpoint => _endpoint is not null;
 

@@ -79,8 +79,8 @@ public sealed class DynamoBehaviourTests
         await using var backend = await DynamoBackend.CreateAsync();
         await backend.PutAsync("{'id': 'it''s', 'status': 'pending'}");
         await using var source = DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
-            ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\" WHERE status = 'pending'"),
-            ("aws-dynamo-fail-query", "UPDATE \"$TABLE\" SET status = 'failed' WHERE id = '{{id}}'")));
+            ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\" WHERE \"status\" = 'pending'"),
+            ("aws-dynamo-fail-query", "UPDATE \"$TABLE\" SET \"status\" = 'failed' WHERE \"id\" = '{{id}}'")));
         await using var item = await source.FetchAsync(TimeSpan.Zero, Ct);
         Assert.NotNull(item);
 

@@ -22,13 +22,18 @@ public sealed class DynamoSourceConformanceTests : SourceConformanceTests
         private int _count;
 
         public ISourceDriver CreateSource() => new DecodingSource(DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
-            ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\" WHERE status = 'pending'"),
+            ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\" WHERE \"status\" = 'pending'"),
             ("aws-dynamo-retrieve-field", "work"),
-            ("aws-dynamo-clear-query", "DELETE FROM \"$TABLE\" WHERE id = '{{id}}'"),
-            ("aws-dynamo-fail-query", "UPDATE \"$TABLE\" SET status = 'failed' WHERE id = '{{id}}'"))));
+            ("aws-dynamo-clear-query", "DELETE FROM \"$TABLE\" WHERE \"id\" = '{{id}}'"),
+            ("aws-dynamo-fail-query", "UPDATE \"$TABLE\" SET \"status\" = 'failed' WHERE \"id\" = '{{id}}'"))));
 
-        public Task EnqueueAsync(byte[] payload) =>
-            backend.PutAsync($"{{'id': 'job-{Interlocked.Increment(ref _count):D4}', 'status': 'pending', 'work': '{Convert.ToBase64String(payload)}'}}");
+        // PutItem rather than PartiQL: a statement is capped at 8 KiB, the large payload is not.
+        public Task EnqueueAsync(byte[] payload) => backend.Client.PutItemAsync(backend.Table, new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>
+        {
+            ["id"] = new() { S = $"job-{Interlocked.Increment(ref _count):D4}" },
+            ["status"] = new() { S = "pending" },
+            ["work"] = new() { S = Convert.ToBase64String(payload) },
+        });
 
         public async Task<IReadOnlyList<byte[]>> RecoverableAsync() =>
             [.. (await backend.ScanAsync()).OrderBy(i => i["id"].S, StringComparer.Ordinal).Select(i => Convert.FromBase64String(i["work"].S))];

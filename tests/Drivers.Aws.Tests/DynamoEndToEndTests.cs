@@ -21,8 +21,8 @@ public sealed class DynamoEndToEndTests
         env = AwsTestServices.ToolEnv();
         env["PROCX_DRIVER"] = "aws-dynamo";
         env["PROCX_AWS_ENDPOINT_URL"] = backend.Endpoint;
-        env["PROCX_AWS_DYNAMO_RETRIEVE_QUERY"] = $"SELECT * FROM \"{backend.Table}\" WHERE status = 'pending'";
-        env["PROCX_AWS_DYNAMO_CLEAR_QUERY"] = $"DELETE FROM \"{backend.Table}\" WHERE id = '{{{{id}}}}'";
+        env["PROCX_AWS_DYNAMO_RETRIEVE_QUERY"] = $"SELECT * FROM \"{backend.Table}\" WHERE \"status\" = 'pending'";
+        env["PROCX_AWS_DYNAMO_CLEAR_QUERY"] = $"DELETE FROM \"{backend.Table}\" WHERE \"id\" = '{{{{id}}}}'";
         var taken = await ToolRunner.RunAsync(ToolRunner.Procx, ["-pass-work-as-stdin", "cat"], env);
 
         Assert.True(taken.ExitCode == 0, taken.ToString());

@@ -90,7 +90,12 @@ internal sealed class FakeDynamoDb : IAsyncDisposable
 
     private JsonObject ExecuteStatement(JsonObject body)
     {
-        var statement = new Parser((string)body["Statement"]!);
+        var text = (string)body["Statement"]!;
+        if (text.Length > 8192)
+        {
+            throw new DynamoError("ValidationException", "1 validation error detected: Value at 'statement' failed to satisfy constraint: Member must have length less than or equal to 8192");
+        }
+        var statement = new Parser(text);
         var verb = statement.Keyword();
         switch (verb)
         {

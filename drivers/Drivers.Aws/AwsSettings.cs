@@ -89,13 +89,13 @@ internal static class SqsSettings
 /// <summary>Settings of the aws-dynamo source and sink.</summary>
 internal static class DynamoSettings
 {
-    public static readonly Setting RetrieveQuery = new("aws-dynamo-retrieve-query", "PartiQL statement that selects work, e.g. SELECT * FROM \"jobs\" WHERE status = 'pending'") { Required = true };
+    public static readonly Setting RetrieveQuery = new("aws-dynamo-retrieve-query", "PartiQL statement that selects work, e.g. SELECT * FROM \"jobs\" WHERE \"status\" = 'pending'") { Required = true };
 
     public static readonly Setting RetrieveField = new("aws-dynamo-retrieve-field", "Hand the child only this field of the item (a path such as work or data.body)");
 
     public static readonly Setting ClearQuery = new("aws-dynamo-clear-query", "PartiQL statement run after success; templates from the item, e.g. DELETE FROM \"jobs\" WHERE id = '{{id}}'");
 
-    public static readonly Setting FailQuery = new("aws-dynamo-fail-query", "PartiQL statement run after failure; templates from the item, e.g. UPDATE \"jobs\" SET status = 'failed' WHERE id = '{{id}}'");
+    public static readonly Setting FailQuery = new("aws-dynamo-fail-query", "PartiQL statement run after failure; templates from the item, e.g. UPDATE \"jobs\" SET \"status\" = 'failed' WHERE id = '{{id}}'");
 
     public static readonly Setting Limit = new("aws-dynamo-limit", "Items the retrieve statement evaluates per call (ExecuteStatement Limit; 0: no limit)") { Type = SettingType.Int };
 

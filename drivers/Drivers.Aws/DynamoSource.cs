@@ -83,14 +83,14 @@ internal sealed class DynamoSource : ISourceDriver
                     json["_nextToken"] = response.NextToken;
                 }
                 var data = TemplateData.FromJson(json);
-                var payload = Payload(json, data);
+                var payload = BuildPayload(json, data);
                 if (payload is null)
                 {
                     // The original hands over nothing when the field is missing or empty.
                     Release(identity);
                     return null;
                 }
-                return new WorkItem(Drivers.Core.Contracts.Payload.FromBytes(payload)) { Key = identity, TemplateData = data };
+                return new WorkItem(Payload.FromBytes(payload)) { Key = identity, TemplateData = data };
             }
             token = response.NextToken;
             if (token is null)
@@ -137,7 +137,7 @@ internal sealed class DynamoSource : ISourceDriver
         }
     }
 
-    private byte[]? Payload(JsonObject json, TemplateData data)
+    private byte[]? BuildPayload(JsonObject json, TemplateData data)
     {
         if (_field is null)
         {

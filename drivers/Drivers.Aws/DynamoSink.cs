@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using Drivers.Core;
+using Drivers.Core.Contracts;
+using Drivers.Core.Registry;
+
+namespace Drivers.Aws;
+
+/// <summary>Puts the input, a JSON object, into <c>-aws-dynamo-table</c> as one item (PutItem: replaces an item with the same key).</summary>
+internal sealed class DynamoSink : ISinkDriver
+{
+    private readonly IAmazonDynamoDB _dynamo;
+    private readonly string _table;
+
+    public DynamoSink(DriverContext context)
+    {
+        _table = context.Settings.GetRequiredString(DynamoSettings.Table);
+        _dynamo = new AwsClientFactory(context.Settings).CreateDynamo();
+    }
+
+    public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
+    {
+        var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
+        JsonObject document;
+        try
+        {
+            document = JsonNode.Parse(bytes) as JsonObject
+                ?? throw new CliException("aws-dynamo: the input must be a JSON object (one item)", ExitCodes.DataError);
+        }
+        catch (JsonException e)
+        {
+            throw new CliException($"aws-dynamo: the input is not JSON: {e.Message}", ExitCodes.DataError);
+        }
+        try
+        {
+            await _dynamo.PutItemAsync(new PutItemRequest { TableName = _table, Item = DynamoJson.FromJson(document) }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        {
+            throw CliException.Unavailable($"aws-dynamo: cannot put the item into {_table}: {e.Message}", e);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _dynamo.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

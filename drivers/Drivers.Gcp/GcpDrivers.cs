@@ -2,8 +2,12 @@ using Drivers.Core.Registry;
 
 namespace Drivers.Gcp;
 
-/// <summary>Registers the Gcp drivers.</summary>
+/// <summary>Registers the gcp-gcs, gcp-pubsub, gcp-bq and gcp-firestore drivers.</summary>
 public static class GcpDrivers
 {
-    public static DriverRegistry AddGcpDrivers(this DriverRegistry registry) => registry;
+    public static DriverRegistry AddGcpDrivers(this DriverRegistry registry) => registry
+        .Add(new SourceDescriptor("gcp-gcs", "Objects in a Cloud Storage bucket, streamed; clear/fail move or delete them", GcsSettings.Source, c => new GcsSource(c)))
+        .Add(new SinkDescriptor("gcp-gcs", "Writes the input to a Cloud Storage object (resumable, streamed)", GcsSettings.Sink, c => new GcsSink(c)))
+        .Add(new SourceDescriptor("gcp-pubsub", "One message from a Pub/Sub subscription; ack on clear, redelivered at once on fail", PubSubSettings.Source, c => new PubSubSource(c)))
+        .Add(new SinkDescriptor("gcp-pubsub", "Publishes the input to a Pub/Sub topic, with attributes and an ordering key", PubSubSettings.Sink, c => new PubSubSink(c)));
 }

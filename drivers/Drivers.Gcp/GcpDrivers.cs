@@ -9,5 +9,7 @@ public static class GcpDrivers
         .Add(new SourceDescriptor("gcp-gcs", "Objects in a Cloud Storage bucket, streamed; clear/fail move or delete them", GcsSettings.Source, c => new GcsSource(c)))
         .Add(new SinkDescriptor("gcp-gcs", "Writes the input to a Cloud Storage object (resumable, streamed)", GcsSettings.Sink, c => new GcsSink(c)))
         .Add(new SourceDescriptor("gcp-pubsub", "One message from a Pub/Sub subscription; ack on clear, redelivered at once on fail", PubSubSettings.Source, c => new PubSubSource(c)))
-        .Add(new SinkDescriptor("gcp-pubsub", "Publishes the input to a Pub/Sub topic, with attributes and an ordering key", PubSubSettings.Sink, c => new PubSubSink(c)));
+        .Add(new SinkDescriptor("gcp-pubsub", "Publishes the input to a Pub/Sub topic, with attributes and an ordering key", PubSubSettings.Sink, c => new PubSubSink(c)))
+        .Add(new SourceDescriptor("gcp-bq", "Rows from a BigQuery query; clear/fail run templated statements", BigQuerySettings.Source, c => new BigQuerySource(c)))
+        .Add(new SinkDescriptor("gcp-bq", "Runs an injection-safe templated BigQuery statement, or streams the JSON input into a table", BigQuerySettings.Sink, c => new BigQuerySink(c)));
 }

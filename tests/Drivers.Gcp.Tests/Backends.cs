@@ -114,13 +114,19 @@ public sealed class GcsBackend : Backend
     /// <summary>Every object in the bucket, in name order, with its bytes.</summary>
     public async Task<List<(string Name, byte[] Data)>> ObjectsAsync(string bucket)
     {
-        var list = await Check(await Http.GetAsync($"/storage/v1/b/{bucket}/o"));
         var result = new List<(string, byte[])>();
-        foreach (var item in (list?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        string? page = null;
+        do
         {
-            var name = item["name"]!.GetValue<string>();
-            result.Add((name, await Http.GetByteArrayAsync($"/storage/v1/b/{bucket}/o/{Uri.EscapeDataString(name)}?alt=media")));
+            var list = await Check(await Http.GetAsync($"/storage/v1/b/{bucket}/o" + (page is null ? "" : "?pageToken=" + Uri.EscapeDataString(page))));
+            foreach (var item in (list?["items"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                var name = item["name"]!.GetValue<string>();
+                result.Add((name, await Http.GetByteArrayAsync($"/storage/v1/b/{bucket}/o/{Uri.EscapeDataString(name)}?alt=media")));
+            }
+            page = list?["nextPageToken"]?.GetValue<string>();
         }
+        while (page is not null);
         return result;
     }
 }

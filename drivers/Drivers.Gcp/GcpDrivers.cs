@@ -11,5 +11,7 @@ public static class GcpDrivers
         .Add(new SourceDescriptor("gcp-pubsub", "One message from a Pub/Sub subscription; ack on clear, redelivered at once on fail", PubSubSettings.Source, c => new PubSubSource(c)))
         .Add(new SinkDescriptor("gcp-pubsub", "Publishes the input to a Pub/Sub topic, with attributes and an ordering key", PubSubSettings.Sink, c => new PubSubSink(c)))
         .Add(new SourceDescriptor("gcp-bq", "Rows from a BigQuery query; clear/fail run templated statements", BigQuerySettings.Source, c => new BigQuerySource(c)))
-        .Add(new SinkDescriptor("gcp-bq", "Runs an injection-safe templated BigQuery statement, or streams the JSON input into a table", BigQuerySettings.Sink, c => new BigQuerySink(c)));
+        .Add(new SinkDescriptor("gcp-bq", "Runs an injection-safe templated BigQuery statement, or streams the JSON input into a table", BigQuerySettings.Sink, c => new BigQuerySink(c)))
+        .Add(new SourceDescriptor("gcp-firestore", "One document from a Firestore collection or query; clear/fail move, delete or update it", FirestoreSettings.Source, c => new FirestoreSource(c)))
+        .Add(new SinkDescriptor("gcp-firestore", "Writes the JSON input as a Firestore document (ID from a template, or generated)", FirestoreSettings.Sink, c => new FirestoreSink(c)));
 }

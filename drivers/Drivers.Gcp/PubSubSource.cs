@@ -81,12 +81,12 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource
             .With("messageId", message["messageId"]?.GetValue<string>())
             .With("publishTime", message["publishTime"]?.GetValue<string>())
             .With("orderingKey", message["orderingKey"]?.GetValue<string>())
-            .With("attributes", message["attributes"]?.DeepClone());
+            .With("attributes", message["attributes"]?.DeepClone())
+            .With("deliveryAttempt", first["deliveryAttempt"]?.DeepClone());
         return new WorkItem(Payload.FromBytes(data))
         {
             Id = message["messageId"]?.GetValue<string>(),
             Receipt = ackId,
-            Key = first["deliveryAttempt"]?.ToJsonString(),
             TemplateData = templateData,
         };
     }

@@ -205,3 +205,92 @@ public sealed class PubSubBackend : Backend
 
     public static string Text(JsonObject message) => Encoding.UTF8.GetString(Data(message));
 }
+
+public sealed class FirestoreBackend : Backend
+{
+    private FirestoreBackend(string hostPort, IAsyncDisposable owner, string description) : base(hostPort, owner, description)
+    {
+    }
+
+    public const string Root = "/v1/projects/p/databases/(default)/documents";
+
+    public static async Task<FirestoreBackend> FakeAsync()
+    {
+        var fake = await FakeFirestore.StartNewAsync();
+        TestServices.Announce("firestore", "in-process wire-level fake (FakeFirestore)");
+        return new FirestoreBackend(fake.HostPort, fake, "fake");
+    }
+
+    public static async Task<FirestoreBackend> ContainerAsync()
+    {
+        var (container, hostPort) = await StartContainerAsync("firestore", "gcr.io/google.com/cloudsdktool/google-cloud-cli:emulators", 8080,
+            _ => ["gcloud", "emulators", "firestore", "start", "--host-port=0.0.0.0:8080"], "/");
+        return new FirestoreBackend(hostPort, container, "gcloud firestore emulator");
+    }
+
+    public async Task CreateAsync(string collection, string id, JsonObject fields) =>
+        await Check(await Http.PostAsJsonAsync($"{Root}/{collection}?documentId={id}", new JsonObject { ["fields"] = fields }));
+
+    /// <summary>Documents of a collection by ID, as plain JSON (bytes as base64), read with the REST list call.</summary>
+    public async Task<SortedDictionary<string, JsonObject>> DocumentsAsync(string collection)
+    {
+        var result = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        var body = await Check(await Http.GetAsync($"{Root}/{collection}?pageSize=1000"));
+        foreach (var doc in (body?["documents"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = doc["name"]!.GetValue<string>();
+            result[name[(name.LastIndexOf('/') + 1)..]] = FirestoreClient.FromFields(doc["fields"] as JsonObject ?? []);
+        }
+        return result;
+    }
+}
+
+public sealed class BigQueryBackend : Backend
+{
+    private BigQueryBackend(string hostPort, IAsyncDisposable owner, string description, FakeBigQuery? fake) : base(hostPort, owner, description) => Fake = fake;
+
+    public FakeBigQuery? Fake { get; }
+
+    public static async Task<BigQueryBackend> FakeAsync()
+    {
+        var fake = await FakeBigQuery.StartNewAsync();
+        TestServices.Announce("bigquery", "in-process wire-level fake (FakeBigQuery)");
+        return new BigQueryBackend(fake.HostPort, fake, "fake", fake);
+    }
+
+    public static async Task<BigQueryBackend> ContainerAsync()
+    {
+        var (container, hostPort) = await StartContainerAsync("bigquery", "ghcr.io/goccy/bigquery-emulator:0.6.6", 9050,
+            _ => ["--project=p", "--dataset=ds", "--port=9050"], "/bigquery/v2/projects/p/datasets");
+        return new BigQueryBackend(hostPort, container, "goccy bigquery-emulator", null);
+    }
+
+    /// <summary>tables.insert in dataset ds of project p.</summary>
+    public async Task CreateTableAsync(string table, params (string Name, string Type)[] fields) =>
+        await Check(await Http.PostAsJsonAsync("/bigquery/v2/projects/p/datasets/ds/tables", new JsonObject
+        {
+            ["tableReference"] = new JsonObject { ["projectId"] = "p", ["datasetId"] = "ds", ["tableId"] = table },
+            ["schema"] = new JsonObject { ["fields"] = new JsonArray(fields.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["type"] = f.Type }).ToArray()) },
+        }));
+
+    public async Task InsertAsync(string table, JsonObject row) =>
+        await Check(await Http.PostAsJsonAsync($"/bigquery/v2/projects/p/datasets/ds/tables/{table}/insertAll",
+            new JsonObject { ["rows"] = new JsonArray(new JsonObject { ["json"] = row }) }));
+
+    /// <summary>jobs.query, rows as JSON objects (the driver's own row conversion is not used: plain f/v decoding).</summary>
+    public async Task<List<JsonObject>> QueryAsync(string sql)
+    {
+        var body = await Check(await Http.PostAsJsonAsync("/bigquery/v2/projects/p/queries", new JsonObject { ["query"] = sql, ["useLegacySql"] = false }));
+        var fields = (body?["schema"]?["fields"] as JsonArray ?? []).Select(f => f!["name"]!.GetValue<string>()).ToList();
+        return (body?["rows"] as JsonArray ?? []).OfType<JsonObject>().Select(r =>
+        {
+            var o = new JsonObject();
+            var cells = (JsonArray)r["f"]!;
+            for (var i = 0; i < fields.Count; i++)
+            {
+                o[fields[i]] = cells[i]?["v"]?.DeepClone();
+            }
+            return o;
+        }).ToList();
+    }
+}

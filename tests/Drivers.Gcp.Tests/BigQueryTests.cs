@@ -10,51 +10,53 @@ using Xunit;
 
 namespace Drivers.Gcp.Tests;
 
-/// <summary>gcp-bq source over a fresh table (id, payload BYTES, status) on the BigQuery fake.</summary>
-public sealed class BigQuerySourceOnFakeTests : SourceConformanceTests
+/// <summary>gcp-bq source over a fresh table (id, payload BYTES, status).</summary>
+public abstract class BigQuerySourceConformance : SourceConformanceTests
 {
+    protected abstract Task<BigQueryBackend> StartBackendAsync();
+
     protected override int LargePayloadBytes => 2 * 1024 * 1024;
 
     protected override async Task<ISourceHarness> CreateHarnessAsync()
     {
-        var fake = await FakeBigQuery.StartNewAsync();
-        TestServices.Announce("bigquery", "in-process wire-level fake (FakeBigQuery)");
+        var backend = await StartBackendAsync();
         var table = "t" + Guid.NewGuid().ToString("N")[..8];
-        using var http = new HttpClient { BaseAddress = new Uri(fake.Url) };
-        (await http.PostAsJsonAsync("/bigquery/v2/projects/p/datasets/ds/tables", JsonNode.Parse($$$"""
-            {"tableReference":{"projectId":"p","datasetId":"ds","tableId":"{{{table}}}"},
-             "schema":{"fields":[{"name":"id","type":"INTEGER"},{"name":"payload","type":"BYTES"},{"name":"status","type":"STRING"}]}}
-            """))).EnsureSuccessStatusCode();
-        return new Harness(fake, $"ds.{table}");
+        await backend.CreateTableAsync(table, ("id", "INTEGER"), ("payload", "BYTES"), ("status", "STRING"));
+        return new Harness(backend, table);
     }
 
-    private sealed class Harness(FakeBigQuery fake, string table) : ISourceHarness
+    private sealed class Harness(BigQueryBackend backend, string table) : ISourceHarness
     {
         private int _id;
 
         public ISourceDriver CreateSource() => DriverFactory.Source(Registry.Gcp, "gcp-bq", new Dictionary<string, string>
         {
-            ["gcp-bq-emulator-host"] = fake.HostPort,
+            ["gcp-bq-emulator-host"] = backend.HostPort,
             ["gcp-project-id"] = "p",
-            ["gcp-bq-retrieve-query"] = $"SELECT id, payload FROM {table} WHERE status = 'new' ORDER BY id LIMIT 10",
+            ["gcp-bq-retrieve-query"] = $"SELECT id, payload FROM ds.{table} WHERE status = 'new' ORDER BY id LIMIT 10",
             ["gcp-bq-retrieve-field"] = "payload",
-            ["gcp-bq-clear-query"] = $"DELETE FROM {table} WHERE id = {{{{0.id}}}}",
-            ["gcp-bq-fail-query"] = $"UPDATE {table} SET status = 'failed' WHERE id = {{{{0.id}}}}",
+            ["gcp-bq-clear-query"] = $"DELETE FROM ds.{table} WHERE id = {{{{0.id}}}}",
+            ["gcp-bq-fail-query"] = $"UPDATE ds.{table} SET status = 'failed' WHERE id = {{{{0.id}}}}",
         });
 
-        public async Task EnqueueAsync(byte[] payload)
-        {
-            using var http = new HttpClient { BaseAddress = new Uri(fake.Url) };
-            var row = new JsonObject { ["id"] = Interlocked.Increment(ref _id), ["payload"] = Convert.ToBase64String(payload), ["status"] = "new" };
-            var body = new JsonObject { ["rows"] = new JsonArray(new JsonObject { ["json"] = row }) };
-            (await http.PostAsJsonAsync($"/bigquery/v2/projects/p/datasets/{table.Replace(".", "/tables/", StringComparison.Ordinal)}/insertAll", body)).EnsureSuccessStatusCode();
-        }
+        public Task EnqueueAsync(byte[] payload) =>
+            backend.InsertAsync(table, new JsonObject { ["id"] = Interlocked.Increment(ref _id), ["payload"] = Convert.ToBase64String(payload), ["status"] = "new" });
 
-        public Task<IReadOnlyList<byte[]>> RecoverableAsync() =>
-            Task.FromResult<IReadOnlyList<byte[]>>(fake.Rows(table).Select(r => Convert.FromBase64String(r["payload"]!.GetValue<string>())).ToList());
+        public async Task<IReadOnlyList<byte[]>> RecoverableAsync() =>
+            (await backend.QueryAsync($"SELECT payload FROM ds.{table} ORDER BY id")).Select(r => Convert.FromBase64String(r["payload"]!.GetValue<string>())).ToList();
 
-        public ValueTask DisposeAsync() => fake.DisposeAsync();
+        public ValueTask DisposeAsync() => backend.DisposeAsync();
     }
+}
+
+public sealed class BigQuerySourceOnFakeTests : BigQuerySourceConformance
+{
+    protected override Task<BigQueryBackend> StartBackendAsync() => BigQueryBackend.FakeAsync();
+}
+
+public sealed class BigQuerySourceOnEmulatorTests : BigQuerySourceConformance
+{
+    protected override Task<BigQueryBackend> StartBackendAsync() => BigQueryBackend.ContainerAsync();
 }
 
 /// <summary>gcp-bq sink in streaming-insert mode: each pushed JSON object becomes a row.</summary>

@@ -15,6 +15,8 @@ public sealed class DriverBehaviourTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private static int Attempt(WorkItem item) => item.TemplateData!.Resolve("deliveryAttempt", out _)!.GetValue<int>();
+
     private static ISourceDriver PubSubSource(PubSubBackend backend, string subscription, string extension = "60s") =>
         DriverFactory.Source(Registry.Gcp, "gcp-pubsub", new Dictionary<string, string>
         {
@@ -34,13 +36,13 @@ public sealed class DriverBehaviourTests
         await using (var first = await source.FetchAsync(TimeSpan.Zero, Ct))
         {
             Assert.NotNull(first);
-            Assert.Equal("1", first.Key); // delivery attempt
+            Assert.Equal(1, Attempt(first));
             Assert.Null(await source.FetchAsync(TimeSpan.Zero, Ct)); // leased: not handed out twice
             await source.FailAsync(first, Ct);
         }
         await using var second = await source.FetchAsync(TimeSpan.Zero, Ct);
         Assert.NotNull(second);
-        Assert.Equal("2", second.Key);
+        Assert.Equal(2, Attempt(second));
         Assert.Equal("test", second.TemplateData!.Resolve("attributes.kind", out _)!.GetValue<string>());
         await source.ClearAsync(second, Ct);
         Assert.Empty(backend.Fake!.Unacked($"projects/{PubSubBackend.Project}/subscriptions/{subscription}"));
@@ -65,7 +67,7 @@ public sealed class DriverBehaviourTests
         backend.Fake.Skew = TimeSpan.FromSeconds(51); // the renewed lease ran out: redelivered
         await using var again = await source.FetchAsync(TimeSpan.Zero, Ct);
         Assert.NotNull(again);
-        Assert.Equal("2", again.Key);
+        Assert.Equal(2, Attempt(again));
         await source.ClearAsync(item, Ct); // the old ack id no longer acknowledges
         Assert.Single(backend.Fake.Unacked($"projects/{PubSubBackend.Project}/subscriptions/{subscription}"));
         await source.ClearAsync(again, Ct);

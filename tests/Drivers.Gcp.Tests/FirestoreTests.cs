@@ -21,83 +21,101 @@ internal static class FirestoreRest
     }
 }
 
-/// <summary>gcp-firestore source: documents {seq, payload bytes} in a fresh collection; clear rm, fail mv.</summary>
-public sealed class FirestoreSourceOnFakeTests : SourceConformanceTests
+/// <summary>gcp-firestore source: documents {seq, payload bytes} in a collection; clear rm, fail mv.</summary>
+public abstract class FirestoreSourceConformance : SourceConformanceTests
 {
+    protected abstract Task<FirestoreBackend> StartBackendAsync();
+
     // A Firestore document holds at most 1 MiB.
     protected override int LargePayloadBytes => 700 * 1024;
 
-    protected override async Task<ISourceHarness> CreateHarnessAsync()
-    {
-        var fake = await FakeFirestore.StartNewAsync();
-        TestServices.Announce("firestore", "in-process wire-level fake (FakeFirestore)");
-        return new Harness(fake);
-    }
+    protected override async Task<ISourceHarness> CreateHarnessAsync() => new Harness(await StartBackendAsync(), "jobs" + Guid.NewGuid().ToString("N")[..8]);
 
-    private sealed class Harness(FakeFirestore fake) : ISourceHarness
+    private sealed class Harness(FirestoreBackend backend, string collection) : ISourceHarness
     {
         private int _seq;
 
         public ISourceDriver CreateSource() => DriverFactory.Source(Registry.Gcp, "gcp-firestore", new Dictionary<string, string>
         {
-            ["gcp-firestore-emulator-host"] = fake.HostPort,
+            ["gcp-firestore-emulator-host"] = backend.HostPort,
             ["gcp-project-id"] = "p",
-            ["gcp-firestore-retrieve-collection"] = "jobs",
+            ["gcp-firestore-retrieve-collection"] = collection,
             ["gcp-firestore-retrieve-document-json-key"] = "payload",
             ["gcp-firestore-retrieve-query-order-by"] = "seq",
             ["gcp-firestore-retrieve-query-order"] = "asc",
             ["gcp-firestore-clear-op"] = "rm",
             ["gcp-firestore-fail-op"] = "mv",
-            ["gcp-firestore-fail-collection"] = "failed",
+            ["gcp-firestore-fail-collection"] = collection + "-failed",
         });
 
         public Task EnqueueAsync(byte[] payload)
         {
             var seq = Interlocked.Increment(ref _seq);
-            return FirestoreRest.CreateAsync(fake, "jobs", $"job{seq:D4}", new JsonObject
+            return backend.CreateAsync(collection, $"job{seq:D4}", new JsonObject
             {
                 ["seq"] = new JsonObject { ["integerValue"] = seq.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 ["payload"] = new JsonObject { ["bytesValue"] = Convert.ToBase64String(payload) },
             });
         }
 
-        public Task<IReadOnlyList<byte[]>> RecoverableAsync() => Task.FromResult<IReadOnlyList<byte[]>>(
-            fake.Collection("jobs").Concat(fake.Collection("failed")).Select(d => Convert.FromBase64String(d.Value["payload"]!.GetValue<string>())).ToList());
+        public async Task<IReadOnlyList<byte[]>> RecoverableAsync()
+        {
+            var left = await backend.DocumentsAsync(collection);
+            var failed = await backend.DocumentsAsync(collection + "-failed");
+            return left.Values.Concat(failed.Values).Select(d => Convert.FromBase64String(d["payload"]!.GetValue<string>())).ToList();
+        }
 
-        public ValueTask DisposeAsync() => fake.DisposeAsync();
+        public ValueTask DisposeAsync() => backend.DisposeAsync();
     }
 }
 
 /// <summary>gcp-firestore sink: each JSON object becomes a document named by its id.</summary>
-public sealed class FirestoreSinkOnFakeTests : SinkConformanceTests
+public abstract class FirestoreSinkConformance : SinkConformanceTests
 {
+    protected abstract Task<FirestoreBackend> StartBackendAsync();
+
     protected override bool StoresRawBytes => false;
 
-    protected override async Task<ISinkHarness> CreateHarnessAsync()
-    {
-        var fake = await FakeFirestore.StartNewAsync();
-        TestServices.Announce("firestore", "in-process wire-level fake (FakeFirestore)");
-        return new Harness(fake);
-    }
+    protected override async Task<ISinkHarness> CreateHarnessAsync() => new Harness(await StartBackendAsync(), "out" + Guid.NewGuid().ToString("N")[..8]);
 
-    private sealed class Harness(FakeFirestore fake) : ISinkHarness
+    private sealed class Harness(FirestoreBackend backend, string collection) : ISinkHarness
     {
         public ISinkDriver CreateSink() => DriverFactory.Sink(Registry.Gcp, "gcp-firestore", new Dictionary<string, string>
         {
-            ["gcp-firestore-emulator-host"] = fake.HostPort,
+            ["gcp-firestore-emulator-host"] = backend.HostPort,
             ["gcp-project-id"] = "p",
-            ["gcp-firestore-collection"] = "out",
+            ["gcp-firestore-collection"] = collection,
             ["gcp-firestore-id"] = "doc-{{id}}",
         });
 
-        public Task<IReadOnlyList<byte[]>> ReceivedAsync(int expected) => Task.FromResult<IReadOnlyList<byte[]>>(
-            fake.Collection("out").OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => Encoding.UTF8.GetBytes(d.Value.ToJsonString())).ToList());
+        public async Task<IReadOnlyList<byte[]>> ReceivedAsync(int expected) =>
+            (await backend.DocumentsAsync(collection)).Values.Select(d => Encoding.UTF8.GetBytes(d.ToJsonString())).ToList();
 
         public void AssertDelivered(byte[] pushed, byte[] received) =>
             Assert.True(JsonNode.DeepEquals(JsonNode.Parse(pushed), JsonNode.Parse(received)), $"{Encoding.UTF8.GetString(received)} is not {Encoding.UTF8.GetString(pushed)}");
 
-        public ValueTask DisposeAsync() => fake.DisposeAsync();
+        public ValueTask DisposeAsync() => backend.DisposeAsync();
     }
+}
+
+public sealed class FirestoreSourceOnFakeTests : FirestoreSourceConformance
+{
+    protected override Task<FirestoreBackend> StartBackendAsync() => FirestoreBackend.FakeAsync();
+}
+
+public sealed class FirestoreSinkOnFakeTests : FirestoreSinkConformance
+{
+    protected override Task<FirestoreBackend> StartBackendAsync() => FirestoreBackend.FakeAsync();
+}
+
+public sealed class FirestoreSourceOnEmulatorTests : FirestoreSourceConformance
+{
+    protected override Task<FirestoreBackend> StartBackendAsync() => FirestoreBackend.ContainerAsync();
+}
+
+public sealed class FirestoreSinkOnEmulatorTests : FirestoreSinkConformance
+{
+    protected override Task<FirestoreBackend> StartBackendAsync() => FirestoreBackend.ContainerAsync();
 }
 
 public sealed class FirestoreBehaviourTests

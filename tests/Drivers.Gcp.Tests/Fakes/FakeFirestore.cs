@@ -61,6 +61,7 @@ public sealed partial class FakeFirestore : FakeServer
             {
                 ("POST", "runQuery") => JsonAsync(context, RunQuery(prefix, rest, body)),
                 ("POST", "commit") => Commit(context, prefix, body),
+                ("GET", null) when rest.Split('/').Length % 2 == 1 => JsonAsync(context, List(prefix, rest)),
                 ("GET", null) => Get(context, prefix, rest),
                 ("POST", null) => Create(context, prefix, rest, Query(context, "documentId"), body),
                 ("PATCH", null) => Upsert(context, prefix, rest, body),
@@ -76,6 +77,11 @@ public sealed partial class FakeFirestore : FakeServer
         var (fields, created, updated) = _docs[path];
         return new JsonObject { ["name"] = $"{prefix}/{path}", ["fields"] = fields.DeepClone(), ["createTime"] = created, ["updateTime"] = updated };
     }
+
+    private JsonObject List(string prefix, string collection) => new()
+    {
+        ["documents"] = new JsonArray(_docs.Keys.Where(k => Parent(k) == collection).Select(k => (JsonNode)Wire(prefix, k)).ToArray()),
+    };
 
     private Task Get(HttpContext context, string prefix, string path) =>
         _docs.ContainsKey(path) ? JsonAsync(context, Wire(prefix, path)) : ErrorAsync(context, 404, "NOT_FOUND", $"Document \"{prefix}/{path}\" not found.");

@@ -106,9 +106,19 @@ internal sealed class GcsSource : ISourceDriver
             await foreach (var obj in _gcs.ListAsync(_bucket, _prefix, cancellationToken).ConfigureAwait(false))
             {
                 // "Folders" made in the console are zero-byte objects ending in '/': never work.
-                if (!obj.Name.EndsWith('/') && (_regex is null || _regex.IsMatch(obj.Name)))
+                if (obj.Name.EndsWith('/') || (_regex is not null && !_regex.IsMatch(obj.Name)))
                 {
-                    found.Add(obj);
+                    continue;
+                }
+                found.Add(obj);
+                // Listing is in name order: the first object free and not failed here is the answer, so a
+                // large bucket is not listed to its end on every fetch.
+                lock (_gate)
+                {
+                    if (!_inFlight.Contains(obj.Name) && !_failedHere.Contains(obj.Name) && !_clearedInPlace.Contains((obj.Name, obj.Generation)))
+                    {
+                        break;
+                    }
                 }
             }
         }

@@ -18,6 +18,9 @@ namespace Drivers.Gcp;
 /// </summary>
 internal sealed class PubSubSource : ISourceDriver, ILeasedSource
 {
+    /// <summary>How long a "no wait" pull is held open against production Pub/Sub.</summary>
+    internal static readonly TimeSpan ProductionNoWaitPull = TimeSpan.FromSeconds(10);
+
     private readonly GcpApi _api;
     private readonly string _subscriptionSetting;
     private readonly int _deadlineSeconds;
@@ -45,8 +48,12 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource
     public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         var subscription = await SubscriptionAsync(cancellationToken).ConfigureAwait(false);
-        // returnImmediately is deprecated for production use but is the only way to answer "no work" at once;
-        // with a wait the server holds the pull open until a message comes or the wait is over.
+        // Production Pub/Sub may answer a returnImmediately pull with nothing although messages wait (and the
+        // flag is deprecated), so there even "no wait" holds the pull open briefly; emulators answer exactly.
+        if (wait <= TimeSpan.Zero && !_api.IsEmulator)
+        {
+            wait = ProductionNoWaitPull;
+        }
         var request = new JsonObject { ["maxMessages"] = 1, ["returnImmediately"] = wait <= TimeSpan.Zero };
         JsonNode? body;
         if (wait <= TimeSpan.Zero)

@@ -276,4 +276,39 @@ public sealed class DriverBehaviourTests
         var gcs = Drivers.Core.Settings.SettingsBinder.Bind(GcsSettings.Sink, new Dictionary<Drivers.Core.Settings.Setting, string> { [GcsSettings.Bucket] = "b" }, env, "PUSHX");
         Assert.Equal("h:1", gcs.GetString(GcpSettings.StorageEmulatorHost));
     }
+
+    [Fact]
+    public async Task Pubsub_no_wait_fetch_against_production_holds_the_pull_open_and_sends_the_token()
+    {
+        using var key = RSA.Create(2048);
+        await using var oauth = await FakeOAuth.StartNewAsync();
+        oauth.ServiceAccountKey = key;
+        oauth.ServiceAccountEmail = "sa@p.iam.gserviceaccount.com";
+        await using var backend = await PubSubBackend.FakeAsync();
+        var (topic, subscription) = await backend.CreateTopicAsync();
+        var keyFile = Path.GetTempFileName();
+        await File.WriteAllTextAsync(keyFile, new JsonObject
+        {
+            ["type"] = "service_account", ["project_id"] = PubSubBackend.Project, ["private_key"] = key.ExportPkcs8PrivateKeyPem(),
+            ["client_email"] = oauth.ServiceAccountEmail, ["token_uri"] = oauth.TokenUri,
+        }.ToJsonString(), Ct);
+        await using var source = DriverFactory.Source(Registry.Gcp, "gcp-pubsub", new Dictionary<string, string>
+        {
+            ["gcp-endpoint"] = backend.Fake!.Url, ["gcp-credentials-file"] = keyFile, ["gcp-pubsub-subscription"] = subscription,
+        });
+        var fetch = source.FetchAsync(TimeSpan.Zero, Ct);
+        // Publish only once the pull has reached the server (and found nothing): the fetch must still be waiting.
+        while (!backend.Fake.Requests.Any(r => r.Path.EndsWith(":pull", StringComparison.Ordinal)))
+        {
+            await Task.Delay(10, Ct);
+        }
+        await backend.PublishAsync(topic, "later"u8.ToArray());
+        await using var item = await fetch;
+        Assert.NotNull(item);
+        await source.ClearAsync(item, Ct);
+        var token = Assert.Single(oauth.Issued);
+        Assert.All(backend.Fake.Requests.Where(r => r.Path.Contains(":pull", StringComparison.Ordinal) || r.Path.Contains(":acknowledge", StringComparison.Ordinal)),
+            r => Assert.Equal("Bearer " + token, r.Authorization));
+        File.Delete(keyFile);
+    }
 }

@@ -149,7 +149,6 @@ public sealed class DriverBehaviourTests
     [Fact]
     public async Task Unreachable_emulator_is_a_clear_unavailable_error()
     {
-        GcpApi.CallTimeout = TimeSpan.FromSeconds(60);
         await using var sink = DriverFactory.Sink(Registry.Gcp, "gcp-pubsub", new Dictionary<string, string>
         {
             ["gcp-pubsub-emulator-host"] = "127.0.0.1:1", ["gcp-project-id"] = "p", ["gcp-pubsub-topic"] = "t",

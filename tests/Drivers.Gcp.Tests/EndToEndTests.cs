@@ -139,4 +139,31 @@ public sealed class EndToEndTests
         Assert.Contains("signature does not verify", oauth.Rejections);
         Directory.Delete(dir, recursive: true);
     }
+
+    [Fact]
+    public async Task Procx_pubsub_acks_on_success_and_hands_back_on_failure()
+    {
+        await using var pubsub = await PubSubBackend.FakeAsync();
+        var (topic, subscription) = await pubsub.CreateTopicAsync();
+        await pubsub.PublishAsync(topic, """{"n":1}"""u8.ToArray());
+        var env = new Dictionary<string, string>
+        {
+            ["PROCX_DRIVER"] = "gcp-pubsub",
+            ["PROCX_GCP_PROJECT_ID"] = PubSubBackend.Project,
+            ["PROCX_GCP_SUBSCRIPTION"] = subscription, // the original's env name
+            ["PUBSUB_EMULATOR_HOST"] = pubsub.HostPort,
+        };
+        var failed = await ToolRunner.RunAsync(ToolRunner.Procx, ["sh", "-c", "exit 3"], env);
+        Assert.True(failed.ExitCode == 3, failed.ToString());
+        var back = Assert.Single(await pubsub.PeekAsync(subscription)); // redelivered at once, not after a deadline
+        Assert.Equal("""{"n":1}""", PubSubBackend.Text(back));
+
+        var ok = await ToolRunner.RunAsync(ToolRunner.Procx, ["sh", "-c", "printf %s \"$PROCX_PAYLOAD\""], env);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Equal("""{"n":1}""", ok.StdoutText);
+        Assert.Empty(pubsub.Fake!.Unacked($"projects/{PubSubBackend.Project}/subscriptions/{subscription}"));
+
+        var empty = await ToolRunner.RunAsync(ToolRunner.Procx, ["true"], env);
+        Assert.True(empty.ExitCode == 0, empty.ToString());
+    }
 }

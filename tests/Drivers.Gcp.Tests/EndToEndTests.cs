@@ -166,4 +166,41 @@ public sealed class EndToEndTests
         var empty = await ToolRunner.RunAsync(ToolRunner.Procx, ["true"], env);
         Assert.True(empty.ExitCode == 0, empty.ToString());
     }
+
+    [Fact]
+    public async Task Aot_pushx_finds_gcloud_user_credentials_then_the_metadata_server()
+    {
+        await using var oauth = await FakeOAuth.StartNewAsync();
+        oauth.RefreshToken = "1//user-refresh";
+        await using var pubsub = await PubSubBackend.FakeAsync();
+        var (topic, subscription) = await pubsub.CreateTopicAsync();
+        var gcloud = Directory.CreateTempSubdirectory("procx-gcloud-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(gcloud, "application_default_credentials.json"), new JsonObject
+        {
+            ["type"] = "authorized_user", ["client_id"] = "cid.apps.googleusercontent.com", ["client_secret"] = "secret",
+            ["refresh_token"] = "1//user-refresh", ["quota_project_id"] = PubSubBackend.Project, ["token_uri"] = oauth.TokenUri,
+        }.ToJsonString(), TestContext.Current.CancellationToken);
+        var env = new Dictionary<string, string>
+        {
+            ["PUSHX_DRIVER"] = "gcp-pubsub",
+            ["PUSHX_GCP_TOPIC"] = topic,
+            ["PUSHX_GCP_ENDPOINT"] = pubsub.Fake!.Url,
+            ["CLOUDSDK_CONFIG"] = gcloud,
+            ["GCE_METADATA_HOST"] = oauth.HostPort,
+        };
+        var user = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-in", "user"], env);
+        Assert.True(user.ExitCode == 0, user.ToString());
+        var userToken = Assert.Single(oauth.Issued);
+        Assert.Equal("Bearer " + userToken, pubsub.Fake.Requests.Last().Authorization);
+
+        // No key file and no gcloud file: the metadata server's token and project.
+        env["CLOUDSDK_CONFIG"] = Path.Combine(gcloud, "missing");
+        env["PUSHX_GCP_TOPIC"] = $"projects/{PubSubBackend.Project}/topics/{topic}";
+        var metadata = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-in", "metadata"], env);
+        Assert.True(metadata.ExitCode == 0, metadata.ToString());
+        Assert.Equal(2, oauth.Issued.Count);
+        Assert.Equal("Bearer " + oauth.Issued.Last(), pubsub.Fake.Requests.Last().Authorization);
+        Assert.Equal(["metadata", "user"], (await pubsub.PeekAsync(subscription)).Select(PubSubBackend.Text).Order().ToArray());
+        Directory.Delete(gcloud, recursive: true);
+    }
 }

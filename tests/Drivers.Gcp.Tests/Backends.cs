@@ -239,9 +239,36 @@ public sealed class FirestoreBackend : Backend
         foreach (var doc in (body?["documents"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var name = doc["name"]!.GetValue<string>();
-            result[name[(name.LastIndexOf('/') + 1)..]] = FirestoreClient.FromFields(doc["fields"] as JsonObject ?? []);
+            result[name[(name.LastIndexOf('/') + 1)..]] = Plain(doc["fields"] as JsonObject ?? []);
         }
         return result;
+    }
+
+    /// <summary>Firestore's typed fields to plain JSON, written here independently of the driver's conversion.</summary>
+    public static JsonObject Plain(JsonObject fields)
+    {
+        var o = new JsonObject();
+        foreach (var (key, value) in fields)
+        {
+            o[key] = PlainValue((JsonObject)value!);
+        }
+        return o;
+    }
+
+    private static JsonNode? PlainValue(JsonObject value)
+    {
+        var (kind, inner) = value.Single();
+        return kind switch
+        {
+            "nullValue" => null,
+            "integerValue" => JsonValue.Create(long.Parse(inner!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)),
+            "doubleValue" => JsonValue.Create(inner!.GetValue<double>()),
+            "booleanValue" => JsonValue.Create(inner!.GetValue<bool>()),
+            "stringValue" or "bytesValue" or "timestampValue" => JsonValue.Create(inner!.GetValue<string>()),
+            "mapValue" => Plain(inner?["fields"] as JsonObject ?? []),
+            "arrayValue" => new JsonArray((inner?["values"] as JsonArray ?? []).Select(v => PlainValue((JsonObject)v!)).ToArray()),
+            _ => throw new InvalidOperationException($"unexpected Firestore value kind {kind}"),
+        };
     }
 }
 

@@ -31,7 +31,7 @@ public sealed partial class FakeFirestore : FakeServer
         lock (_gate)
         {
             return _docs.Where(d => Parent(d.Key) == collection)
-                .ToDictionary(d => d.Key[(d.Key.LastIndexOf('/') + 1)..], d => Drivers.Gcp.FirestoreClient.FromFields(d.Value.Fields));
+                .ToDictionary(d => d.Key[(d.Key.LastIndexOf('/') + 1)..], d => FirestoreBackend.Plain(d.Value.Fields));
         }
     }
 

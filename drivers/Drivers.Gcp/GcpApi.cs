@@ -62,8 +62,6 @@ internal sealed class GcpApi
 
     public bool IsEmulator { get; }
 
-    public HttpClient Http => SharedHttp;
-
     /// <summary>How long one non-streaming call may take before it counts as failed (and is retried).</summary>
     public static TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

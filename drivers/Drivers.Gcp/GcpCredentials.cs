@@ -164,8 +164,8 @@ internal sealed class ServiceAccountCredentials : GcpCredentials
 
     public override Task<string?> ProjectIdAsync(HttpClient http, CancellationToken cancellationToken) => Task.FromResult(_file.ProjectId);
 
-    /// <summary>The signed assertion; internal for tests.</summary>
-    internal string CreateAssertion(DateTimeOffset now)
+    /// <summary>The RS256-signed JWT assertion (RFC 7523).</summary>
+    private string CreateAssertion(DateTimeOffset now)
     {
         var header = JsonSerializer.SerializeToUtf8Bytes(new JwtHeader { Kid = _file.PrivateKeyId }, GcpJsonContext.Default.JwtHeader);
         var claims = JsonSerializer.SerializeToUtf8Bytes(new JwtClaims

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Drivers.Core;
 
@@ -16,8 +15,6 @@ internal sealed class GcsClient(GcpApi api)
 {
     /// <summary>Resumable upload chunk: a multiple of 256 KiB, as the API requires.</summary>
     public const int ChunkSize = 8 * 1024 * 1024;
-
-    public GcpApi Api => api;
 
     private string ObjectUrl(string bucket, string name) => $"{api.BaseUrl}/storage/v1/b/{GcpApi.Segment(bucket)}/o/{GcpApi.Segment(name)}";
 

@@ -68,7 +68,8 @@ internal sealed class FetchRetry
         }
     }
 
-    private static bool IsTransient(Exception e) =>
+    /// <summary>Worth retrying: anything but cancellation and the user-fixable errors (usage, config, data).</summary>
+    internal static bool IsTransient(Exception e) =>
         e is not OperationCanceledException and not OutOfMemoryException
         && e is not CliException { ExitCode: ExitCodes.Usage or ExitCodes.Config or ExitCodes.DataError };
 }

@@ -13,15 +13,29 @@ namespace Procx;
 /// -timeout), then clear the work on exit 0 or fail it otherwise. Work is cleared only after the child
 /// succeeded; every other path fails it, dead-letters it after -max-failures, or leaves it in the source.
 /// </summary>
-internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions options, ShutdownSignals signals, IJobMetrics metrics, ILog log)
+internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions options, ShutdownSignals signals, IJobMetrics metrics, ILog log, bool daemon)
 {
-    private static readonly ResiliencePipeline SettleRetry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+    /// <summary>
+    /// Clearing or failing is retried: a daemon keeps trying until the source answers (an item whose
+    /// outcome was never recorded would otherwise sit in limbo while this worker lives); one-shot gives
+    /// up after a few tries and exits 75, leaving the item to the source's own recovery.
+    /// </summary>
+    private readonly ResiliencePipeline _settleRetry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
     {
-        ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not CliException and not OperationCanceledException),
-        MaxRetryAttempts = 4,
+        ShouldHandle = new PredicateBuilder().Handle<Exception>(FetchRetry.IsTransient),
+        MaxRetryAttempts = daemon ? int.MaxValue : 4,
         BackoffType = DelayBackoffType.Exponential,
         UseJitter = true,
         Delay = TimeSpan.FromMilliseconds(200),
+        MaxDelay = TimeSpan.FromSeconds(10),
+        OnRetry = args =>
+        {
+            if (args.AttemptNumber == 0)
+            {
+                log.Warn($"could not settle the work, retrying: {args.Outcome.Exception?.Message}");
+            }
+            return ValueTask.CompletedTask;
+        },
     }).Build();
 
     private readonly ConcurrentDictionary<string, int> _failuresSeen = new(StringComparer.Ordinal);
@@ -122,19 +136,19 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
         {
             if (exitCode == ExitCodes.Success)
             {
-                await SettleRetry.ExecuteAsync(async ct => await source.ClearAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await _settleRetry.ExecuteAsync(async ct => await source.ClearAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 ForgetFailures(item);
                 log.Info("job succeeded", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
             }
             else if (ShouldDeadLetter(item) is { } deadLetter)
             {
-                await SettleRetry.ExecuteAsync(async ct => await deadLetter.DeadLetterAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await _settleRetry.ExecuteAsync(async ct => await deadLetter.DeadLetterAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 ForgetFailures(item);
                 log.Error($"job failed {options.MaxFailures} times; dead-lettered", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
             }
             else
             {
-                await SettleRetry.ExecuteAsync(async ct => await source.FailAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await _settleRetry.ExecuteAsync(async ct => await source.FailAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
                 log.Warn("job failed", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
             }
             return exitCode;

@@ -30,7 +30,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
             ? new PrometheusJobMetrics(address, descriptor.Name, log)
             : new NoMetrics();
         await using var source = descriptor.Create(new DriverContext(values, log));
-        var jobs = new JobRunner(source, descriptor.Name, options, signals, metrics, log);
+        var jobs = new JobRunner(source, descriptor.Name, options, signals, metrics, log, daemon);
 
         if (!daemon)
         {

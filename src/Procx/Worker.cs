@@ -13,7 +13,7 @@ namespace Procx;
 /// </summary>
 internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
 {
-    private int _busy;
+    private int _running;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -71,21 +71,21 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
     {
         while (!stop.IsCancellationRequested)
         {
-            // A slot counts as busy while it fetches too, so "empty" means every slot found nothing.
-            Interlocked.Increment(ref _busy);
             var started = DateTime.UtcNow;
             var item = await retry.FetchAsync(source, interval, stop.Token).ConfigureAwait(false);
             if (item is null)
             {
-                if (Interlocked.Decrement(ref _busy) == 0 && exitWhenEmpty)
+                // -exit-when-empty: this slot is done once it finds nothing while no job runs anywhere. A job
+                // still running may fail and hand its item back; its own slot then fetches it again.
+                if (exitWhenEmpty && Volatile.Read(ref _running) == 0)
                 {
-                    await stop.CancelAsync().ConfigureAwait(false); // empty and nothing running: every slot stops
                     return;
                 }
                 // A blocking source already waited; only make up the rest of the interval.
                 await Sleep(interval - (DateTime.UtcNow - started), stop.Token).ConfigureAwait(false);
                 continue;
             }
+            Interlocked.Increment(ref _running);
             try
             {
                 await using (item)
@@ -95,7 +95,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
             }
             finally
             {
-                Interlocked.Decrement(ref _busy);
+                Interlocked.Decrement(ref _running);
             }
         }
     }

@@ -215,7 +215,10 @@ public sealed class FaultTests
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())
         {
-            Assert.False(worker?.HasExited == true, $"procx exited early with {worker?.ExitCode}");
+            if (worker is { HasExited: true })
+            {
+                Assert.Fail($"procx exited early with {worker.ExitCode}");
+            }
             Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the drain");
             await Task.Delay(100, Ct);
         }

@@ -11,16 +11,17 @@ using Drivers.Core.Templating;
 namespace Drivers.Aws;
 
 /// <summary>
-/// Takes one message per fetch from an SQS queue, long-polling up to the host's wait (at most SQS's 20 s).
+/// Takes messages from an SQS queue (one per fetch, or a batch of up to 10 for -concurrency), long-polling up to the host's wait (at most SQS's 20 s).
 /// Clear deletes the message; fail makes it visible again at once (visibility 0) instead of leaving it hidden
 /// for the rest of its timeout; while the child runs the host renews the visibility timeout through
 /// <see cref="ILeasedSource"/>, so a job longer than the timeout is not handed to a second worker.
 /// Each message's receipt travels in its <see cref="WorkItem"/>: fetches may run concurrently.
 /// </summary>
-internal sealed class SqsSource : ISourceDriver, ILeasedSource
+internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
 {
     private const int DefaultVisibilitySeconds = 30;
     private const int MaxWaitSeconds = 20;
+    private const int MaxBatch = 10;
 
     private readonly IAmazonSQS _sqs;
     private readonly string _queueUrl;
@@ -55,7 +56,11 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource
     private int VisibilitySeconds =>
         _configuredVisibility ?? (_visibility.IsValueCreated && _visibility.Value.IsCompletedSuccessfully ? _visibility.Value.Result : DefaultVisibilitySeconds);
 
-    public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        (await FetchBatchAsync(1, wait, cancellationToken).ConfigureAwait(false)) is [var item] ? item : null;
+
+    /// <summary>One ReceiveMessage for up to <paramref name="max"/> messages (SQS hands out at most 10).</summary>
+    public async Task<IReadOnlyList<WorkItem>> FetchBatchAsync(int max, TimeSpan wait, CancellationToken cancellationToken)
     {
         await _visibility.Value.ConfigureAwait(false);
         ReceiveMessageResponse response;
@@ -64,7 +69,7 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource
             response = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
             {
                 QueueUrl = _queueUrl,
-                MaxNumberOfMessages = 1,
+                MaxNumberOfMessages = Math.Clamp(max, 1, MaxBatch),
                 WaitTimeSeconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 0, MaxWaitSeconds),
                 VisibilityTimeout = _configuredVisibility,
                 MessageSystemAttributeNames = ["All"],
@@ -75,10 +80,11 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource
         {
             throw CliException.Unavailable($"aws-sqs: cannot receive from {_queueUrl}: {e.Message}", e);
         }
-        if (response.Messages is not [var message, ..])
-        {
-            return null;
-        }
+        return response.Messages is { Count: > 0 } messages ? messages.Select(ToWorkItem).ToList() : [];
+    }
+
+    private WorkItem ToWorkItem(Message message)
+    {
         var encoded = message.MessageAttributes?.TryGetValue(SqsWire.EncodingAttribute, out var enc) == true && enc.StringValue == SqsWire.Base64;
         var body = SqsWire.Decode(message.Body ?? "", encoded);
         var payload = _includeId ? WrapWithId(message.MessageId, message.Body ?? "") : body;

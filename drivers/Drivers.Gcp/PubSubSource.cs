@@ -10,13 +10,13 @@ using Drivers.Core.Templating;
 namespace Drivers.Gcp;
 
 /// <summary>
-/// Pulls one message at a time from a subscription. Unlike the original, which never acknowledged (so every
+/// Pulls messages from a subscription: one per fetch, or as many as -concurrency has free slots. Unlike the original, which never acknowledged (so every
 /// job came back), clear acknowledges and fail sets the ack deadline to 0 so the message is redelivered at
 /// once. A pulled message's deadline is set to <c>-gcp-pubsub-ack-extension</c> and renewed by the host
 /// while the child runs (<see cref="ILeasedSource"/>). Messages still held when the driver is disposed are
 /// handed back the same way, so a stopped procx returns its work at once rather than after the deadline.
 /// </summary>
-internal sealed class PubSubSource : ISourceDriver, ILeasedSource
+internal sealed class PubSubSource : ISourceDriver, ILeasedSource, IBatchSource
 {
     /// <summary>How long a "no wait" pull is held open against production Pub/Sub.</summary>
     internal static readonly TimeSpan ProductionNoWaitPull = TimeSpan.FromSeconds(10);
@@ -45,7 +45,11 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource
     /// <summary>Renew at a third of the deadline, so two renewals may fail before the message is redelivered.</summary>
     public TimeSpan LeaseRenewalInterval => TimeSpan.FromSeconds(_deadlineSeconds / 3.0);
 
-    public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
+    public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        (await FetchBatchAsync(1, wait, cancellationToken).ConfigureAwait(false)) is [var item] ? item : null;
+
+    /// <summary>One pull for up to <paramref name="max"/> messages (-concurrency asks for its free slots).</summary>
+    public async Task<IReadOnlyList<WorkItem>> FetchBatchAsync(int max, TimeSpan wait, CancellationToken cancellationToken)
     {
         var subscription = await SubscriptionAsync(cancellationToken).ConfigureAwait(false);
         // Production Pub/Sub may answer a returnImmediately pull with nothing although messages wait (and the
@@ -54,7 +58,7 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource
         {
             wait = ProductionNoWaitPull;
         }
-        var request = new JsonObject { ["maxMessages"] = 1, ["returnImmediately"] = wait <= TimeSpan.Zero };
+        var request = new JsonObject { ["maxMessages"] = Math.Max(1, max), ["returnImmediately"] = wait <= TimeSpan.Zero };
         JsonNode? body;
         if (wait <= TimeSpan.Zero)
         {
@@ -70,15 +74,25 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return null; // waited long enough: no work
+                return []; // waited long enough: no work
             }
         }
-        if (body?["receivedMessages"] is not JsonArray { Count: > 0 } received || received[0] is not JsonObject first)
+        if (body?["receivedMessages"] is not JsonArray { Count: > 0 } received)
         {
-            return null;
+            return [];
         }
-        var ackId = first["ackId"]?.GetValue<string>() ?? throw CliException.Unavailable($"Pub/Sub pull from {subscription} gave a message without an ackId");
-        var message = first["message"] as JsonObject ?? new JsonObject();
+        var items = new List<WorkItem>(received.Count);
+        foreach (var entry in received.OfType<JsonObject>())
+        {
+            items.Add(await ToWorkItemAsync(subscription, entry, cancellationToken).ConfigureAwait(false));
+        }
+        return items;
+    }
+
+    private async Task<WorkItem> ToWorkItemAsync(string subscription, JsonObject received, CancellationToken cancellationToken)
+    {
+        var ackId = received["ackId"]?.GetValue<string>() ?? throw CliException.Unavailable($"Pub/Sub pull from {subscription} gave a message without an ackId");
+        var message = received["message"] as JsonObject ?? new JsonObject();
         var data = message["data"]?.GetValue<string>() is { Length: > 0 } b64 ? Convert.FromBase64String(b64) : [];
         _held[ackId] = 0;
         // The subscription's own deadline may be as short as 10s: set ours before the child starts.
@@ -89,7 +103,7 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource
             .With("publishTime", message["publishTime"]?.GetValue<string>())
             .With("orderingKey", message["orderingKey"]?.GetValue<string>())
             .With("attributes", message["attributes"]?.DeepClone())
-            .With("deliveryAttempt", first["deliveryAttempt"]?.DeepClone());
+            .With("deliveryAttempt", received["deliveryAttempt"]?.DeepClone());
         return new WorkItem(Payload.FromBytes(data))
         {
             Id = message["messageId"]?.GetValue<string>(),

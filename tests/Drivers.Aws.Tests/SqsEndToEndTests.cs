@@ -63,6 +63,23 @@ public sealed class SqsEndToEndTests
         Assert.Empty(await queue.DrainAsync(TimeSpan.FromSeconds(1)));
     }
 
+    [Fact]
+    public async Task Concurrency_receives_in_batches_runs_every_message_once_and_never_more_than_the_slots()
+    {
+        await using var queue = await SqsQueue.CreateAsync(visibilitySeconds: 30);
+        var items = Enumerable.Range(1, 24).Select(i => $"m{i:D2}").ToList();
+        foreach (var item in items)
+        {
+            await queue.SendAsync(System.Text.Encoding.UTF8.GetBytes(item));
+        }
+
+        var drain = await ConcurrentDrain.RunAsync(Env(queue), concurrency: 4);
+
+        Assert.Equal(items, drain.Payloads.Order(StringComparer.Ordinal));
+        Assert.InRange(drain.MaxOverlap, 2, 4);
+        Assert.Empty(await queue.DrainAsync(TimeSpan.FromSeconds(1)));
+    }
+
     private static Dictionary<string, string> Env(SqsQueue queue)
     {
         var env = AwsTestServices.ToolEnv();

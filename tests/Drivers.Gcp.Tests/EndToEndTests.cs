@@ -168,6 +168,31 @@ public sealed class EndToEndTests
     }
 
     [Fact]
+    public async Task Procx_pubsub_concurrency_pulls_batches_runs_every_message_once_and_never_more_than_the_slots()
+    {
+        await using var pubsub = await PubSubBackend.FakeAsync();
+        var (topic, subscription) = await pubsub.CreateTopicAsync(ackDeadlineSeconds: 60);
+        var items = Enumerable.Range(1, 24).Select(i => $"m{i:D2}").ToList();
+        foreach (var item in items)
+        {
+            await pubsub.PublishAsync(topic, System.Text.Encoding.UTF8.GetBytes(item));
+        }
+        var env = new Dictionary<string, string>
+        {
+            ["PROCX_DRIVER"] = "gcp-pubsub",
+            ["PROCX_GCP_PROJECT_ID"] = PubSubBackend.Project,
+            ["PROCX_GCP_SUBSCRIPTION"] = subscription,
+            ["PUBSUB_EMULATOR_HOST"] = pubsub.HostPort,
+        };
+
+        var drain = await ConcurrentDrain.RunAsync(env, concurrency: 4);
+
+        Assert.Equal(items, drain.Payloads.Order(StringComparer.Ordinal));
+        Assert.InRange(drain.MaxOverlap, 2, 4);
+        Assert.Empty(pubsub.Fake!.Unacked($"projects/{PubSubBackend.Project}/subscriptions/{subscription}"));
+    }
+
+    [Fact]
     public async Task Aot_pushx_finds_gcloud_user_credentials_then_the_metadata_server()
     {
         await using var oauth = await FakeOAuth.StartNewAsync();

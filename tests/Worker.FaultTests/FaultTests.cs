@@ -18,15 +18,11 @@ public sealed class FaultTests
     [Fact]
     public async Task Random_child_failures_are_retried_and_every_item_succeeds_exactly_once()
     {
-        var (host, port) = Redis.Shared();
-        using var redis = Redis.Connect(host, port);
-        var db = redis.GetDatabase();
-        var (key, sink) = (Redis.NewKey("faults-retry"), Redis.NewKey("faults-retry-sink"));
-        var items = Items(1000);
-        await db.ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
+        using var queue = await FilledQueue.CreateAsync("faults-retry", 1000);
+        var (redis, db, key, sink, items) = (queue.Redis, queue.Db, queue.Key, queue.Sink, queue.Items);
         var marks = Directory.CreateTempSubdirectory("procx-marks-").FullName;
         var metricsPort = FreePort();
-        var env = Redis.BridgeEnv(host, port, key, sink);
+        var env = queue.Env;
         env["MARKS"] = marks;
         // Fails about one job in ten, once per item; the retry then succeeds.
         const string child = "id=$PROCX_PAYLOAD; if (( RANDOM % 10 == 0 )) && [ ! -e \"$MARKS/$id\" ]; then touch \"$MARKS/$id\"; exit 1; fi; printf %s \"$id\" | \"$PUSHX\"";
@@ -59,13 +55,9 @@ public sealed class FaultTests
     [Fact]
     public async Task Kill_minus_9_at_random_moments_loses_nothing()
     {
-        var (host, port) = Redis.Shared();
-        using var redis = Redis.Connect(host, port);
-        var db = redis.GetDatabase();
-        var (key, sink) = (Redis.NewKey("faults-kill"), Redis.NewKey("faults-kill-sink"));
-        var items = Items(500);
-        await db.ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
-        var env = Redis.BridgeEnv(host, port, key, sink);
+        using var queue = await FilledQueue.CreateAsync("faults-kill", 500);
+        var (redis, db, key, sink, items) = (queue.Redis, queue.Db, queue.Key, queue.Sink, queue.Items);
+        var env = queue.Env;
         string[] args = ["-daemon", "-concurrency", "2", "-daemon-interval", "100", "-redis-list-lease", "1s", "-log-level", "error", "bash", "-c", "printf %s \"$PROCX_PAYLOAD\" | \"$PUSHX\""];
 
         var kills = 0;
@@ -101,14 +93,10 @@ public sealed class FaultTests
     [InlineData("0", 0, 20)]   // children are signalled at once: their items go back to the list
     public async Task Sigterm_during_a_drain_finishes_or_fails_the_running_jobs(string shutdownTimeout, int expectedDone, int expectedLeft)
     {
-        var (host, port) = Redis.Shared();
-        using var redis = Redis.Connect(host, port);
-        var db = redis.GetDatabase();
-        var (key, sink) = (Redis.NewKey("faults-term"), Redis.NewKey("faults-term-sink"));
-        var items = Items(20);
-        await db.ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
+        using var queue = await FilledQueue.CreateAsync("faults-term", 20);
+        var (redis, db, key, sink, items) = (queue.Redis, queue.Db, queue.Key, queue.Sink, queue.Items);
         var started = Directory.CreateTempSubdirectory("procx-started-").FullName;
-        var env = Redis.BridgeEnv(host, port, key, sink);
+        var env = queue.Env;
         env["STARTED"] = started;
         const string child = "touch \"$STARTED/$PROCX_PAYLOAD\"; sleep 2; printf %s \"$PROCX_PAYLOAD\" | \"$PUSHX\"";
 
@@ -131,14 +119,10 @@ public sealed class FaultTests
     [Fact]
     public async Task A_hanging_child_is_killed_with_its_children_and_the_item_is_retried()
     {
-        var (host, port) = Redis.Shared();
-        using var redis = Redis.Connect(host, port);
-        var db = redis.GetDatabase();
-        var (key, sink) = (Redis.NewKey("faults-hang"), Redis.NewKey("faults-hang-sink"));
-        var items = Items(3);
-        await db.ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
+        using var queue = await FilledQueue.CreateAsync("faults-hang", 3);
+        var (redis, db, key, sink, items) = (queue.Redis, queue.Db, queue.Key, queue.Sink, queue.Items);
         var marks = Directory.CreateTempSubdirectory("procx-hang-").FullName;
-        var env = Redis.BridgeEnv(host, port, key, sink);
+        var env = queue.Env;
         env["MARKS"] = marks;
         // First attempt of each item hangs (with a grandchild); the retry succeeds.
         const string child = "id=$PROCX_PAYLOAD; if [ ! -e \"$MARKS/$id\" ]; then touch \"$MARKS/$id\"; sleep 300 & echo $! > \"$MARKS/$id.pid\"; wait; fi; printf %s \"$id\" | \"$PUSHX\"";

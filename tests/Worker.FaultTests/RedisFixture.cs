@@ -94,3 +94,35 @@ internal sealed class OwnRedisServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary>A fresh list KEY on the shared redis-server, filled with COUNT items, and an empty list SINK for a `procx pushx` bridge.</summary>
+internal sealed class FilledQueue : IDisposable
+{
+    private FilledQueue(IConnectionMultiplexer redis, string key, string sink, List<string> items, Dictionary<string, string> env) =>
+        (Redis, Key, Sink, Items, Env) = (redis, key, sink, items, env);
+
+    public IConnectionMultiplexer Redis { get; }
+
+    public IDatabase Db => Redis.GetDatabase();
+
+    public string Key { get; }
+
+    public string Sink { get; }
+
+    public List<string> Items { get; }
+
+    /// <summary>procx over KEY whose child `$PUSHX` pushes into SINK.</summary>
+    public Dictionary<string, string> Env { get; }
+
+    public static async Task<FilledQueue> CreateAsync(string prefix, int count)
+    {
+        var (host, port) = global::Worker.FaultTests.Redis.Shared();
+        var redis = global::Worker.FaultTests.Redis.Connect(host, port);
+        var (key, sink) = (global::Worker.FaultTests.Redis.NewKey(prefix), global::Worker.FaultTests.Redis.NewKey(prefix + "-sink"));
+        var items = Enumerable.Range(1, count).Select(i => $"item-{i:D4}").ToList();
+        await redis.GetDatabase().ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
+        return new FilledQueue(redis, key, sink, items, global::Worker.FaultTests.Redis.BridgeEnv(host, port, key, sink));
+    }
+
+    public void Dispose() => Redis.Dispose();
+}

@@ -1,0 +1,97 @@
+using Drivers.Conformance;
+using Drivers.Core;
+using Xunit;
+
+namespace Drivers.Sql.Tests;
+
+/// <summary>Settings as the originals named them, params parsing, and bad input failing cleanly.</summary>
+public sealed class SqlSettingsTests
+{
+    [Theory]
+    [InlineData("pending", new[] { "pending" })]
+    [InlineData("cleared,{{0.id}}", new[] { "cleared", "{{0.id}}" })]
+    [InlineData("\"a, b\",{{0.id}}", new[] { "a, b", "{{0.id}}" })]
+    [InlineData("\"say \"\"hi\"\"\", x", new[] { "say \"hi\"", " x" })]
+    [InlineData("a,,b", new[] { "a", "", "b" })]
+    [InlineData(" \"q\" ,z", new[] { "q", "z" })]
+    public void Params_split_on_commas_outside_double_quotes(string text, string[] expected) =>
+        Assert.Equal(expected, SqlParams.Split(text));
+
+    [Theory]
+    [InlineData("\"open")]
+    [InlineData("\"a\"b,c")]
+    public void Malformed_params_are_rejected(string text) => Assert.Throws<FormatException>(() => SqlParams.Split(text));
+
+    [Theory]
+    [InlineData("postgres", "psql")]
+    [InlineData("cockroach", "cockroach")]
+    [InlineData("mysql", "mysql")]
+    [InlineData("mssql", "mssql")]
+    public void Each_driver_takes_the_originals_flags_and_env_names(string driver, string prefix)
+    {
+        var source = SqlBackend.Registry.FindSource(driver)!;
+        var sink = SqlBackend.Registry.FindSink(driver)!;
+        var env = prefix.ToUpperInvariant();
+        foreach (var name in new[] { "host", "port", "database", "user", "password", "retrieve-query", "retrieve-params", "retrieve-field", "clear-query", "clear-params", "fail-query", "fail-params", "transaction" })
+        {
+            Assert.Contains(source.Settings, s => s.Name == $"{prefix}-{name}");
+        }
+        Assert.True(source.Settings.Single(s => s.Name == $"{prefix}-password").Secret);
+        Assert.True(sink.Settings.Single(s => s.Name == $"{prefix}-password").Secret);
+        Assert.Equal($"PROCX_{env}_RETRIEVE_QUERY", source.Settings.Single(s => s.Name == $"{prefix}-retrieve-query").PrimaryEnvName("PROCX"));
+        Assert.Contains($"PUSHX_{env}_QUERY_PARAMS", sink.Settings.Single(s => s.Name == $"{prefix}-params").EnvNames("PUSHX"));
+        Assert.Contains($"PUSHX_{env}_PARAMS", sink.Settings.Single(s => s.Name == $"{prefix}-params").EnvNames("PUSHX"));
+        Assert.Equal(driver == "cockroach", source.Settings.Any(s => s.Name == "cockroach-routing-id"));
+        Assert.Equal(driver is "postgres" or "cockroach", source.Settings.Any(s => s.Name == $"{prefix}-query-key"));
+    }
+
+    [Fact]
+    public async Task Missing_retrieve_query_names_flag_and_env()
+    {
+        var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "postgres", "-psql-host", "127.0.0.1"]);
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Contains("-psql-retrieve-query", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PROCX_PSQL_RETRIEVE_QUERY", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_params_quoting_names_flag_and_env()
+    {
+        var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "mysql", "-mysql-retrieve-query", "SELECT 1", "-mysql-clear-params", "\"open,x"]);
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
+        Assert.Contains("-mysql-clear-params", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PROCX_MYSQL_CLEAR_PARAMS", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_transaction_mode_is_a_usage_error()
+    {
+        var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "postgres", "-psql-retrieve-query", "SELECT 1", "-psql-transaction", "row"]);
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("-psql-transaction", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_password_fails_without_showing_it()
+    {
+        var db = await SqlBackend.PostgresAsync();
+        const string secret = "not-the-password-5f3a";
+        var args = db.Args(("retrieve-query", "SELECT 1"), ("password", secret));
+        var result = await ToolRunner.RunAsync(ToolRunner.Procx, [.. args, "-log-level", "debug"]);
+        Assert.Equal(ExitCodes.Unavailable, result.ExitCode);
+        Assert.DoesNotContain(secret, result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("postgres at", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Mssql_in_the_invariant_globalization_build_exits_78_with_the_reason()
+    {
+        var procx = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "mssql", "-mssql-retrieve-query", "SELECT 1"]);
+        Assert.Equal(ExitCodes.Config, procx.ExitCode);
+        Assert.Contains("InvariantGlobalization", procx.Stderr, StringComparison.Ordinal);
+        var pushx = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-driver", "mssql", "-mssql-query", "SELECT 1"], stdin: "{}"u8.ToArray());
+        Assert.Equal(ExitCodes.Config, pushx.ExitCode);
+        Assert.DoesNotContain("   at ", pushx.Stderr, StringComparison.Ordinal);
+    }
+}

@@ -41,55 +41,49 @@ public abstract class SqlEndToEndTests
     [Fact]
     public async Task Readme_example_runs_the_job_and_clears_it()
     {
-        var db = await BackendAsync();
-        var table = await JobsTableAsync(db, "hello from the database");
-        try
-        {
-            var result = await ToolRunner.RunAsync(ToolRunner.Procx, [.. db.Args(Readme(db, table)), "-pass-work-as-stdin", "cat"]);
-            Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Equal("hello from the database", result.StdoutText);
-            var row = Assert.Single(await db.QueryAsync($"SELECT status, failure_count FROM {table}"));
-            Assert.Equal("cleared", row[0]);
-            Assert.Equal(0L, Convert.ToInt64(row[1], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            await db.DropAsync(table);
-        }
+        var (result, row) = await RunOnOneJobAsync("hello from the database", viaEnv: false, "cat");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("hello from the database", result.StdoutText);
+        Assert.Equal(["cleared", 0L], row);
     }
 
     [Fact]
     public async Task Readme_failure_path_increments_failure_count_and_keeps_the_job()
     {
-        var db = await BackendAsync();
-        var table = await JobsTableAsync(db, "will fail");
-        try
-        {
-            var result = await ToolRunner.RunAsync(ToolRunner.Procx, [.. db.Args(Readme(db, table)), "-pass-work-as-stdin", "sh", "-c", "cat >/dev/null; exit 3"]);
-            Assert.True(result.ExitCode == 3, result.ToString());
-            var row = Assert.Single(await db.QueryAsync($"SELECT status, failure_count FROM {table}"));
-            Assert.Equal("pending", row[0]);
-            Assert.Equal(1L, Convert.ToInt64(row[1], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            await db.DropAsync(table);
-        }
+        var (result, row) = await RunOnOneJobAsync("will fail", viaEnv: false, "sh", "-c", "cat >/dev/null; exit 3");
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Equal(["pending", 1L], row);
     }
 
     [Fact]
     public async Task Env_var_form_runs_the_readme_example()
     {
+        var (result, row) = await RunOnOneJobAsync("from env", viaEnv: true, "cat");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("from env", result.StdoutText);
+        Assert.Equal(["cleared", 0L], row);
+    }
+
+    /// <summary>Runs the README example over a one-row jobs table; returns procx's result and the row's (status, failure_count) after it.</summary>
+    private async Task<(ToolResult Result, object?[] Row)> RunOnOneJobAsync(string work, bool viaEnv, params string[] command)
+    {
         var db = await BackendAsync();
-        var table = await JobsTableAsync(db, "from env");
+        var table = await JobsTableAsync(db, work);
         try
         {
-            var env = db.Env("PROCX", Readme(db, table));
-            env["PROCX_PASS_WORK_AS_STDIN"] = "true";
-            var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["cat"], env);
-            Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Equal("from env", result.StdoutText);
-            Assert.Equal("cleared", Assert.Single(await db.QueryAsync($"SELECT status FROM {table}"))[0]);
+            ToolResult result;
+            if (viaEnv)
+            {
+                var env = db.Env("PROCX", Readme(db, table));
+                env["PROCX_PASS_WORK_AS_STDIN"] = "true";
+                result = await ToolRunner.RunAsync(ToolRunner.Procx, command, env);
+            }
+            else
+            {
+                result = await ToolRunner.RunAsync(ToolRunner.Procx, [.. db.Args(Readme(db, table)), "-pass-work-as-stdin", .. command]);
+            }
+            var row = Assert.Single(await db.QueryAsync($"SELECT status, failure_count FROM {table}"));
+            return (result, [row[0], Convert.ToInt64(row[1], System.Globalization.CultureInfo.InvariantCulture)]);
         }
         finally
         {

@@ -11,9 +11,9 @@ namespace Drivers.Sql;
 /// </summary>
 internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlProvider(name, settings)
 {
-    public static SqlSettings PostgresSettings { get; } = new("psql", "5432", tls: true, routingId: false, queryKey: true);
+    public static SqlSettings PostgresSettings { get; } = new("psql", "5432", sslMode: "disable", routingId: false, queryKey: true);
 
-    public static SqlSettings CockroachSettings { get; } = new("cockroach", "26257", tls: true, routingId: true, queryKey: true);
+    public static SqlSettings CockroachSettings { get; } = new("cockroach", "26257", sslMode: "disable", routingId: true, queryKey: true);
 
     public override DbDataSource CreateDataSource(SettingValues values)
     {
@@ -34,9 +34,9 @@ internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlP
                 "verify-full" => SslMode.VerifyFull,
                 _ => SslMode.Disable,
             },
-            RootCertificate = NullIfEmpty(values.GetString(s.TlsRootCert!)),
-            SslCertificate = NullIfEmpty(values.GetString(s.TlsCert!)),
-            SslKey = NullIfEmpty(values.GetString(s.TlsKey!)),
+            RootCertificate = CheckedFile(values, s.TlsRootCert!),
+            SslCertificate = CheckedFile(values, s.TlsCert!),
+            SslKey = CheckedFile(values, s.TlsKey!),
             // Two jobs per slot at most hold a connection each; the default pool (100) is plenty.
             ApplicationName = "procx",
         };
@@ -44,13 +44,6 @@ internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlP
         {
             // CockroachDB Serverless picks the tenant from the --cluster option, as the original did.
             builder.Options = $"--cluster={id}";
-        }
-        foreach (var file in new[] { s.TlsRootCert, s.TlsCert, s.TlsKey })
-        {
-            if (file is not null && NullIfEmpty(values.GetString(file)) is { } path && !File.Exists(path))
-            {
-                throw values.Invalid(file, $"file '{path}' does not exist");
-            }
         }
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }

@@ -24,6 +24,16 @@ internal abstract class SqlProvider(string name, SqlSettings settings)
     /// </summary>
     public abstract DbParameter CreateParameter(int index, object? value);
 
+    /// <summary>The path a TLS file setting names, or null when unset; a missing file names the flag and env var.</summary>
+    protected static string? CheckedFile(SettingValues values, Setting setting)
+    {
+        if (values.GetString(setting) is not { Length: > 0 } path)
+        {
+            return null;
+        }
+        return File.Exists(path) ? path : throw values.Invalid(setting, $"file '{path}' does not exist");
+    }
+
     /// <summary>Where the driver connects, for error messages (never the password).</summary>
     public string Describe(SettingValues values) =>
         $"{Name} at {values.GetString(Settings.Host)}:{values.GetString(Settings.Port)}";

@@ -6,12 +6,12 @@ namespace Drivers.Sql;
 /// Every flag and env var of one SQL driver (postgres, mysql, mssql, cockroach), declared once. The four
 /// drivers take the same settings under their own flag prefix (<c>psql</c>, <c>mysql</c>, <c>mssql</c>,
 /// <c>cockroach</c>) as in the originals, so the group is built once per prefix rather than copied four
-/// times. Settings a provider's original did not have (TLS for mysql/mssql, the routing id outside
-/// cockroach) are simply not declared for it.
+/// times. The routing id exists only for cockroach and the query key only for postgres/cockroach, as in the
+/// originals; the TLS flags exist for postgres, cockroach and mysql (mysql's are new here).
 /// </summary>
 internal sealed class SqlSettings
 {
-    public SqlSettings(string prefix, string defaultPort, bool tls, bool routingId, bool queryKey)
+    public SqlSettings(string prefix, string defaultPort, string? sslMode, bool routingId, bool queryKey)
     {
         string N(string suffix) => $"{prefix}-{suffix}";
         Prefix = prefix;
@@ -20,11 +20,11 @@ internal sealed class SqlSettings
         Database = new(N("database"), "Database to connect to");
         User = new(N("user"), "User to connect as");
         Password = new(N("password"), "Password of the user") { Secret = true };
-        if (tls)
+        if (sslMode is not null)
         {
             SslMode = new(N("ssl-mode"), "TLS mode: disable, allow, prefer, require, verify-ca or verify-full")
             {
-                Default = "disable",
+                Default = sslMode,
                 Choices = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
             };
             TlsRootCert = new(N("tls-root-cert"), "PEM file of the CA that signed the server's certificate (verify-ca, verify-full)");

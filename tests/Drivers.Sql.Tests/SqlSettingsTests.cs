@@ -73,6 +73,27 @@ public sealed class SqlSettingsTests
     }
 
     [Fact]
+    public async Task Missing_tls_file_names_flag_and_env()
+    {
+        var db = await SqlBackend.MariaDbAsync();
+        var error = Assert.Throws<CliException>(() => DriverFactory.Source(SqlBackend.Registry, "mysql",
+            db.Flags(("retrieve-query", "SELECT 1"), ("ssl-mode", "verify-ca"), ("tls-root-cert", "/nonexistent/ca.pem"))));
+        Assert.Equal(ExitCodes.Config, error.ExitCode);
+        Assert.Contains("-mysql-tls-root-cert", error.Message, StringComparison.Ordinal);
+        Assert.Contains("PROCX_MYSQL_TLS_ROOT_CERT", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Required_tls_against_a_plain_server_is_unavailable()
+    {
+        var db = await SqlBackend.MariaDbAsync();
+        await using var source = DriverFactory.Source(SqlBackend.Registry, "mysql", db.Flags(("retrieve-query", "SELECT 1"), ("ssl-mode", "require")));
+        var error = await Assert.ThrowsAsync<CliException>(() => source.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
+        Assert.Equal(ExitCodes.Unavailable, error.ExitCode);
+        Assert.Contains("cannot connect to mysql at", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wrong_password_fails_without_showing_it()
     {
         var db = await SqlBackend.PostgresAsync();

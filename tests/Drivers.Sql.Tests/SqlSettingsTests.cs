@@ -45,31 +45,17 @@ public sealed class SqlSettingsTests
         Assert.Equal(driver is "postgres" or "cockroach", source.Settings.Any(s => s.Name == $"{prefix}-query-key"));
     }
 
-    [Fact]
-    public async Task Missing_retrieve_query_names_flag_and_env()
+    [Theory]
+    [InlineData("missing retrieve query", ExitCodes.Config, "-psql-retrieve-query", "PROCX_PSQL_RETRIEVE_QUERY", new[] { "-driver", "postgres", "-psql-host", "127.0.0.1" })]
+    [InlineData("unclosed quote in params", ExitCodes.Config, "-mysql-clear-params", "PROCX_MYSQL_CLEAR_PARAMS", new[] { "-driver", "mysql", "-mysql-retrieve-query", "SELECT 1", "-mysql-clear-params", "\"open,x" })]
+    [InlineData("unknown transaction mode", ExitCodes.Usage, "-psql-transaction", "", new[] { "-driver", "postgres", "-psql-retrieve-query", "SELECT 1", "-psql-transaction", "row" })]
+    public async Task Bad_settings_exit_with_their_code_and_name_flag_and_env(string why, int exitCode, string flag, string env, string[] args)
     {
-        var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "postgres", "-psql-host", "127.0.0.1"]);
-        Assert.Equal(ExitCodes.Config, result.ExitCode);
-        Assert.Contains("-psql-retrieve-query", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("PROCX_PSQL_RETRIEVE_QUERY", result.Stderr, StringComparison.Ordinal);
+        var result = await ToolRunner.RunAsync(ToolRunner.Procx, args);
+        Assert.True(result.ExitCode == exitCode, $"{why}: {result}");
+        Assert.Contains(flag, result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(env, result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Bad_params_quoting_names_flag_and_env()
-    {
-        var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "mysql", "-mysql-retrieve-query", "SELECT 1", "-mysql-clear-params", "\"open,x"]);
-        Assert.Equal(ExitCodes.Config, result.ExitCode);
-        Assert.Contains("-mysql-clear-params", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("PROCX_MYSQL_CLEAR_PARAMS", result.Stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Unknown_transaction_mode_is_a_usage_error()
-    {
-        var result = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "postgres", "-psql-retrieve-query", "SELECT 1", "-psql-transaction", "row"]);
-        Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("-psql-transaction", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

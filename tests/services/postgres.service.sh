@@ -1,14 +1,18 @@
-# PostgreSQL 15 for the postgres driver tests (sourced by tests/services/start.sh).
+# PostgreSQL (15 on Debian 12, 16 on Ubuntu 24.04) for the postgres driver tests (sourced by tests/services/start.sh).
 # 127.0.0.1:15432, a temporary cluster with fsync off, user/password test/test, database procx_test.
 # Exports PROCX_TEST_POSTGRES as an Npgsql connection string.
 
-postgres_packages() { echo "postgresql-15 postgresql-client-15"; }
+# The newest installed server; the distribution's default version when none is.
+postgres_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+postgres_packages() { [ -x "$(postgres_bin)/postgres" ] || echo "postgresql postgresql-client"; }
 
 postgres_npm() { :; }
 
 postgres_start() {
   local port=${PROCX_TEST_POSTGRES_PORT:-15432}
-  local dir="$SERVICES_ROOT/postgres" bin=/usr/lib/postgresql/15/bin
+  local dir="$SERVICES_ROOT/postgres" bin
+  bin=$(postgres_bin)
   # postgres refuses to run as root: every step runs as the package's postgres user, which must be able
   # to traverse every parent directory (start.sh makes $SERVICES_ROOT 755).
   local as_pg=()

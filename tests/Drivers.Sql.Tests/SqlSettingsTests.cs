@@ -80,6 +80,26 @@ public sealed class SqlSettingsTests
     }
 
     [Fact]
+    public async Task Cockroach_flags_drive_the_postgres_protocol_code_and_send_the_routing_id()
+    {
+        // CockroachDB itself runs only under Testcontainers; its flags are checked here against PostgreSQL,
+        // which speaks the same protocol and rejects the --cluster option, proving the routing id is sent.
+        var pg = await SqlBackend.PostgresAsync();
+        Dictionary<string, string> Flags(params (string, string)[] more) =>
+            pg.Flags(more).ToDictionary(kv => kv.Key.Replace("psql-", "cockroach-", StringComparison.Ordinal), kv => kv.Value);
+        await using (var plain = DriverFactory.Source(SqlBackend.Registry, "cockroach", Flags(("retrieve-query", "SELECT 7 AS n"), ("retrieve-field", "n"))))
+        await using (var item = await plain.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal("7"u8.ToArray(), await item!.Payload.ReadAllBytesAsync(TestContext.Current.CancellationToken));
+            await plain.ClearAsync(item, TestContext.Current.CancellationToken);
+        }
+        await using var routed = DriverFactory.Source(SqlBackend.Registry, "cockroach", Flags(("retrieve-query", "SELECT 1"), ("routing-id", "my-cluster-123")));
+        var error = await Assert.ThrowsAsync<CliException>(() => routed.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
+        Assert.Equal(ExitCodes.Unavailable, error.ExitCode);
+        Assert.Contains("cluster", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Wrong_password_fails_without_showing_it()
     {
         var db = await SqlBackend.PostgresAsync();

@@ -1,0 +1,43 @@
+using System.Data.Common;
+using Drivers.Core.Settings;
+using MySqlConnector;
+
+namespace Drivers.Sql;
+
+/// <summary>MySQL and MariaDB (<c>-mysql-*</c>) through MySqlConnector; placeholders are <c>?</c>.</summary>
+internal sealed class MySqlProvider(string name, SqlSettings settings) : SqlProvider(name, settings)
+{
+    // The original had no TLS flags and its Go driver did not encrypt; "prefer" (MySqlConnector's default)
+    // keeps plain servers working and lets MySQL 8's caching_sha2_password authenticate over TLS.
+    public static SqlSettings MySqlSettings { get; } = new("mysql", "3306", sslMode: "prefer", routingId: false, queryKey: false);
+
+    public override DbDataSource CreateDataSource(SettingValues values)
+    {
+        var s = Settings;
+        var builder = new MySqlConnectionStringBuilder
+        {
+            Server = values.GetString(s.Host),
+            Port = (uint)values.GetInt(s.Port),
+            Database = values.GetString(s.Database) ?? "",
+            UserID = values.GetString(s.User) ?? "",
+            Password = values.GetString(s.Password) ?? "",
+            SslMode = values.GetString(s.SslMode!) switch
+            {
+                "disable" => MySqlSslMode.None,
+                "require" => MySqlSslMode.Required,
+                "verify-ca" => MySqlSslMode.VerifyCA,
+                "verify-full" => MySqlSslMode.VerifyFull,
+                _ => MySqlSslMode.Preferred,
+            },
+            SslCa = CheckedFile(values, s.TlsRootCert!) ?? "",
+            SslCert = CheckedFile(values, s.TlsCert!) ?? "",
+            SslKey = CheckedFile(values, s.TlsKey!) ?? "",
+            // DATETIME has no zone: keep values as stored, never shifted to local time.
+            DateTimeKind = MySqlDateTimeKind.Unspecified,
+            ApplicationName = "procx",
+        };
+        return new MySqlDataSource(builder.ConnectionString);
+    }
+
+    public override DbParameter CreateParameter(int index, object? value) => new MySqlParameter { Value = value ?? DBNull.Value };
+}

@@ -1,0 +1,57 @@
+using System.Data.Common;
+using Drivers.Core.Settings;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Drivers.Sql;
+
+/// <summary>
+/// PostgreSQL (<c>-psql-*</c>) and CockroachDB (<c>-cockroach-*</c>), which speaks the PostgreSQL protocol:
+/// one Npgsql-based provider, two flag sets.
+/// </summary>
+internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlProvider(name, settings)
+{
+    public static SqlSettings PostgresSettings { get; } = new("psql", "5432", sslMode: "disable", routingId: false, queryKey: true);
+
+    public static SqlSettings CockroachSettings { get; } = new("cockroach", "26257", sslMode: "disable", routingId: true, queryKey: true);
+
+    public override DbDataSource CreateDataSource(SettingValues values)
+    {
+        var s = Settings;
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = values.GetString(s.Host),
+            Port = values.GetInt(s.Port),
+            Database = NullIfEmpty(values.GetString(s.Database)),
+            Username = NullIfEmpty(values.GetString(s.User)),
+            Password = NullIfEmpty(values.GetString(s.Password)),
+            SslMode = values.GetString(s.SslMode!) switch
+            {
+                "allow" => SslMode.Allow,
+                "prefer" => SslMode.Prefer,
+                "require" => SslMode.Require,
+                "verify-ca" => SslMode.VerifyCA,
+                "verify-full" => SslMode.VerifyFull,
+                _ => SslMode.Disable,
+            },
+            RootCertificate = CheckedFile(values, s.TlsRootCert!),
+            SslCertificate = CheckedFile(values, s.TlsCert!),
+            SslKey = CheckedFile(values, s.TlsKey!),
+            // Two jobs per slot at most hold a connection each; the default pool (100) is plenty.
+            ApplicationName = "procx",
+        };
+        if (s.RoutingId is { } routing && NullIfEmpty(values.GetString(routing)) is { } id)
+        {
+            // CockroachDB Serverless picks the tenant from the --cluster option, as the original did.
+            builder.Options = $"--cluster={id}";
+        }
+        return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+    }
+
+    // Unknown: the value goes as untyped text and the server infers its type from the statement, as lib/pq
+    // did for the originals, so "WHERE id = $1" with "42" works on an integer column.
+    public override DbParameter CreateParameter(int index, object? value) =>
+        new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Unknown };
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Drivers.Core.Settings;
+using Drivers.Core.Templating;
+
+namespace Drivers.Sql;
+
+/// <summary>
+/// A <c>-…-params</c> list: comma-separated as in the originals, each value a template rendered per job and
+/// bound as a real query parameter, so a value can never change the statement. A value in double quotes may
+/// hold commas (<c>"a, b",{{0.id}}</c>); <c>""</c> inside quotes is one literal quote. Whitespace around a value
+/// is kept, as the originals kept it.
+/// </summary>
+internal sealed class SqlParams
+{
+    private readonly IReadOnlyList<Template> _values;
+
+    private SqlParams(IReadOnlyList<Template> values) => _values = values;
+
+    public static SqlParams None { get; } = new([]);
+
+    public int Count => _values.Count;
+
+    /// <summary>Parses the setting's value; a malformed list or template names the flag and env var.</summary>
+    public static SqlParams Parse(SettingValues settings, Setting setting)
+    {
+        if (settings.GetString(setting) is not { Length: > 0 } text)
+        {
+            return None;
+        }
+        try
+        {
+            return new SqlParams(Split(text).Select(Template.Parse).ToList());
+        }
+        catch (FormatException e)
+        {
+            throw settings.Invalid(setting, e.Message);
+        }
+        catch (TemplateException e)
+        {
+            throw settings.Invalid(setting, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The values for one job. A value that is exactly one hole keeps its JSON null (or a missing path) as SQL
+    /// NULL; anything else renders to text: strings raw, numbers and objects as JSON text.
+    /// </summary>
+    public IReadOnlyList<object?> Render(TemplateData data)
+    {
+        var result = new object?[_values.Count];
+        for (var i = 0; i < _values.Count; i++)
+        {
+            var template = _values[i];
+            if (template.Parts is [TemplateExpression only])
+            {
+                var value = only.Evaluate(data);
+                result[i] = value.Node is null || (value.Node is JsonValue v && v.GetValueKind() == JsonValueKind.Null) ? null : Template.FormatDefault(value);
+            }
+            else
+            {
+                result[i] = template.Render(data);
+            }
+        }
+        return result;
+    }
+
+    internal static List<string> Split(string text)
+    {
+        var values = new List<string>();
+        var current = new StringBuilder();
+        var i = 0;
+        while (true)
+        {
+            var start = i;
+            while (i < text.Length && text[i] == ' ')
+            {
+                i++;
+            }
+            if (i < text.Length && text[i] == '"')
+            {
+                i++;
+                while (true)
+                {
+                    if (i >= text.Length)
+                    {
+                        throw new FormatException($"unclosed double quote in '{text}'");
+                    }
+                    if (text[i] == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        current.Append('"');
+                        i += 2;
+                    }
+                    else if (text[i] == '"')
+                    {
+                        i++;
+                        break;
+                    }
+                    else
+                    {
+                        current.Append(text[i++]);
+                    }
+                }
+                while (i < text.Length && text[i] == ' ')
+                {
+                    i++;
+                }
+                if (i < text.Length && text[i] != ',')
+                {
+                    throw new FormatException($"unexpected text after a quoted value in '{text}' (quote the whole value)");
+                }
+            }
+            else
+            {
+                i = start;
+                while (i < text.Length && text[i] != ',')
+                {
+                    current.Append(text[i++]);
+                }
+            }
+            values.Add(current.ToString());
+            current.Clear();
+            if (i >= text.Length)
+            {
+                return values;
+            }
+            i++; // the comma
+        }
+    }
+}

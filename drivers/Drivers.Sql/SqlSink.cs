@@ -1,0 +1,61 @@
+using System.Data.Common;
+using System.Text;
+using Drivers.Core;
+using Drivers.Core.Contracts;
+using Drivers.Core.Registry;
+using Drivers.Core.Templating;
+
+namespace Drivers.Sql;
+
+/// <summary>
+/// Runs <c>-…-query</c> once per push with <c>-…-params</c> rendered from the input (<c>{{id}}</c>,
+/// <c>{{address.street}}</c>, <c>{{pushx_payload}}</c>) and bound as parameters: input can never change
+/// the statement. The input is read whole, since templates need all of it.
+/// </summary>
+internal sealed class SqlSink : ISinkDriver
+{
+    private readonly SqlProvider _provider;
+    private readonly Core.Settings.SettingValues _values;
+    private readonly DbDataSource _db;
+    private readonly string _query;
+    private readonly SqlParams _params;
+
+    public SqlSink(SqlProvider provider, DriverContext context)
+    {
+        _provider = provider;
+        _values = context.Settings;
+        _query = _values.GetRequiredString(provider.Settings.Query);
+        _params = SqlParams.Parse(_values, provider.Settings.Params);
+        _db = provider.CreateDataSource(_values);
+    }
+
+    public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
+    {
+        var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
+        var data = TemplateData.FromPayloadBytes(bytes).With("pushx_payload", Encoding.UTF8.GetString(bytes));
+        var values = _params.Render(data);
+        SqlJob connection;
+        try
+        {
+            connection = await SqlJob.OpenAsync(_provider, _db, transaction: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw CliException.Unavailable($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
+        }
+        await using (connection.ConfigureAwait(false))
+        {
+            try
+            {
+                await connection.ExecuteAsync(_query, values, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbException e)
+            {
+                var q = _provider.Settings.Query;
+                throw CliException.Unavailable($"{_provider.Describe(_values)}: -{q.Name} failed: {e.Message} (set -{q.Name} or {q.PrimaryEnvName(_values.EnvPrefix)})", e);
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
+}

@@ -18,5 +18,9 @@ internal static class BuiltInDrivers
         .AddRedisDrivers()
         .AddAwsDrivers()
         .AddGcpDrivers()
+#if WITH_MSSQL
+        .AddSqlDriversWithMsSql();
+#else
         .AddSqlDrivers();
+#endif
 }

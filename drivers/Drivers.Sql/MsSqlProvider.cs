@@ -13,7 +13,7 @@ namespace Drivers.Sql;
 /// </summary>
 internal sealed class MsSqlProvider(string name, SqlSettings settings) : SqlProvider(name, settings)
 {
-    public static SqlSettings MsSqlSettings { get; } = new("mssql", "1433", sslMode: null, routingId: false, queryKey: false);
+    public static SqlSettings MsSqlSettings => SqlSettings.MsSql;
 
     /// <summary>True when this process runs without culture data (InvariantGlobalization).</summary>
     public static bool InvariantGlobalization

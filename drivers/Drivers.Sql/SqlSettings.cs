@@ -11,6 +11,9 @@ namespace Drivers.Sql;
 /// </summary>
 internal sealed class SqlSettings
 {
+    /// <summary>SQL Server's settings live here, not beside its provider, so a build without SqlClient still declares them.</summary>
+    public static SqlSettings MsSql { get; } = new("mssql", "1433", sslMode: null, routingId: false, queryKey: false);
+
     public SqlSettings(string prefix, string defaultPort, string? sslMode, bool routingId, bool queryKey)
     {
         string N(string suffix) => $"{prefix}-{suffix}";

@@ -35,7 +35,7 @@ public sealed class SqlBackend
         Password = password;
     }
 
-    public static DriverRegistry Registry { get; } = new DriverRegistry().AddSqlDrivers();
+    public static DriverRegistry Registry { get; } = new DriverRegistry().AddSqlDriversWithMsSql();
 
     /// <summary>postgres, mysql, cockroach, mssql.</summary>
     public string Driver { get; }

@@ -112,11 +112,11 @@ public sealed class SqlSettingsTests
     }
 
     [Fact]
-    public async Task Mssql_in_the_invariant_globalization_build_exits_78_with_the_reason()
+    public async Task Mssql_in_the_shipped_build_exits_78_saying_how_to_get_it()
     {
         var procx = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "mssql", "-mssql-retrieve-query", "SELECT 1"]);
         Assert.Equal(ExitCodes.Config, procx.ExitCode);
-        Assert.Contains("InvariantGlobalization", procx.Stderr, StringComparison.Ordinal);
+        Assert.Contains("-p:WithMssql=true", procx.Stderr, StringComparison.Ordinal);
         var pushx = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-driver", "mssql", "-mssql-query", "SELECT 1"], stdin: "{}"u8.ToArray());
         Assert.Equal(ExitCodes.Config, pushx.ExitCode);
         Assert.DoesNotContain("   at ", pushx.Stderr, StringComparison.Ordinal);

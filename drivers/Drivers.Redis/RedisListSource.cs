@@ -13,7 +13,8 @@ namespace Drivers.Redis;
 /// it there (LREM), fail puts it back at the head of the list (one Lua script). Each worker keeps a heartbeat
 /// key <c>KEY:heartbeat:WORKER</c> alive (TTL <c>-redis-list-lease</c>, refreshed every third of it) and is
 /// listed in the set <c>KEY:workers</c>. At start-up and on every heartbeat each procx returns the items of
-/// workers whose heartbeat has expired (crashed, killed) to the head of the list, in their original order.
+/// workers whose heartbeat has expired (crashed, killed) to the head of the list, in their original order,
+/// and the items in its own processing list that no job holds (a move whose reply was lost with the connection).
 /// A clean exit returns the worker's own unsettled items at once. Delivery is at least once. After
 /// <c>-max-failures</c> the host dead-letters an item to the list <c>KEY:dead</c>.
 /// </summary>
@@ -70,6 +71,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     private readonly SemaphoreSlim _blockingGate = new(1, 1);
     private readonly SemaphoreSlim _startGate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RedisListHeldItems _held = new();
     private Task? _heartbeat;
 
     public RedisListSource(DriverContext context)
@@ -108,6 +110,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
         {
             return null;
         }
+        _held.Add(value);
         if (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: hand the item straight back rather than leave it for the lease to expire.
@@ -124,6 +127,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     {
         var value = (RedisValue)item.DriverState!;
         var removed = await _connection.RunAsync(db => db.ListRemoveAsync(Processing(_worker), value, 1), cancellationToken).ConfigureAwait(false);
+        _held.Remove(value);
         if (removed == 0)
         {
             _log.Warn("the item was no longer in this worker's processing list (its lease lapsed and another procx returned it to the list)", ("key", _key));
@@ -137,6 +141,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     {
         var value = (RedisValue)item.DriverState!;
         await _connection.RunAsync(db => db.ScriptEvaluateAsync(DeadLetterScript, [Processing(_worker), DeadKey], [value]), cancellationToken).ConfigureAwait(false);
+        _held.Remove(value);
     }
 
     public async ValueTask DisposeAsync()
@@ -169,6 +174,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     private async Task PutBackAsync(RedisValue value, CancellationToken cancellationToken = default)
     {
         var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(FailScript, [Processing(_worker), List], [value]), cancellationToken).ConfigureAwait(false);
+        _held.Remove(value);
         if ((int)result == 0)
         {
             _log.Warn("the item was no longer in this worker's processing list (its lease lapsed and another procx returned it to the list)", ("key", _key));
@@ -213,6 +219,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
                 {
                     await BeatAsync(_stopping.Token).ConfigureAwait(false);
                     await RecoverDeadWorkersAsync(_stopping.Token).ConfigureAwait(false);
+                    await ReturnOrphansAsync(_stopping.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
                 {
@@ -222,6 +229,31 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Returns to the list the items in this worker's processing list that no job holds (a move whose reply
+    /// was lost). An item counts only if it is unheld twice, a second (at most a third of the lease) apart: a
+    /// move still on its way back is registered by then.
+    /// </summary>
+    private async Task ReturnOrphansAsync(CancellationToken cancellationToken)
+    {
+        var first = _held.Orphans(await _connection.RunAsync(db => db.ListRangeAsync(Processing(_worker)), cancellationToken).ConfigureAwait(false));
+        if (first.Count == 0)
+        {
+            return;
+        }
+        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, _lease.TotalMilliseconds / 3)), cancellationToken).ConfigureAwait(false);
+        var second = _held.Orphans(await _connection.RunAsync(db => db.ListRangeAsync(Processing(_worker)), cancellationToken).ConfigureAwait(false));
+        var returned = 0;
+        foreach (var value in second.Where(first.Remove))
+        {
+            returned += (int)await _connection.RunAsync(db => db.ScriptEvaluateAsync(FailScript, [Processing(_worker), List], [value]), cancellationToken).ConfigureAwait(false);
+        }
+        if (returned > 0)
+        {
+            _log.Warn("returned items this worker held without a job (a move whose reply was lost) to the list", ("key", _key), ("count", returned));
         }
     }
 

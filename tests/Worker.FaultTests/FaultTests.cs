@@ -196,7 +196,7 @@ public sealed class FaultTests
         try { return (await db.ListRangeAsync(key)).Select(v => v.ToString()).ToList(); } catch (RedisException) { return []; }
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout, Process? worker)
+    internal static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout, Process? worker)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition())

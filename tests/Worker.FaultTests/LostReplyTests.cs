@@ -19,27 +19,17 @@ public sealed class LostReplyTests
         using var procx = ToolRunner.Start(ToolRunner.Procx,
             ["-daemon", "-daemon-interval", "200", "-redis-list-lease", "3s", "bash", "-c", "printf %s \"$PROCX_PAYLOAD\" | \"$PUSHX\""], queue.Env);
         var stderr = procx.StandardError.ReadToEndAsync(Ct);
-        await Until(async () => await queue.Db.ListLengthAsync(queue.Sink) == 1);
+        await FaultTests.WaitUntil(async () => await queue.Db.ListLengthAsync(queue.Sink) == 1, TimeSpan.FromSeconds(20), procx);
         var worker = Assert.Single(await queue.Db.SetMembersAsync($"{queue.Key}:workers"));
         var processing = $"{queue.Key}:processing:{worker}";
 
         await queue.Db.ListLeftPushAsync(processing, "orphan");
 
-        await Until(async () => await queue.Db.ListLengthAsync(queue.Sink) == 2);
+        await FaultTests.WaitUntil(async () => await queue.Db.ListLengthAsync(queue.Sink) == 2, TimeSpan.FromSeconds(20), procx);
         Assert.Equal(["item-0001", "orphan"], (await queue.Db.ListRangeAsync(queue.Sink)).Select(v => v.ToString()));
         Assert.Equal(0, await queue.Db.ListLengthAsync(processing));
         procx.Kill();
         await procx.WaitForExitAsync(Ct);
         Assert.Contains("without a job", await stderr, StringComparison.Ordinal);
-    }
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(100, Ct);
-        }
     }
 }

@@ -79,7 +79,7 @@ internal sealed class S3Source : ISourceDriver
                 continue;
             }
             // The response stream is the HTTP body: the child reads it as it arrives.
-            var payload = Payload.FromStream(new OwningStream(response.ResponseStream, response), response.ContentLength);
+            var payload = Payload.FromStream(new OwningReadStream(response.ResponseStream, response), response.ContentLength);
             return new WorkItem(payload)
             {
                 Key = key,
@@ -216,34 +216,6 @@ internal sealed class S3Source : ISourceDriver
         catch (ArgumentException e)
         {
             throw settings.Invalid(S3Settings.KeyRegex, $"not a valid regular expression: {e.Message}");
-        }
-    }
-
-    /// <summary>The response body, which also disposes its response (and so the HTTP connection) when done.</summary>
-    private sealed class OwningStream(Stream inner, IDisposable owner) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-                owner.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Drivers.Core;
+using Drivers.Core.Contracts;
 
 namespace Drivers.Gcp;
 
@@ -70,7 +71,7 @@ internal sealed class GcsClient(GcpApi api)
             return null;
         }
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        return (new ResponseStream(stream, response), response.Content.Headers.ContentLength ?? obj.Size);
+        return (new OwningReadStream(stream, response), response.Content.Headers.ContentLength ?? obj.Size);
     }
 
     /// <summary>Uploads in one request; the content must be replayable (it is retried).</summary>
@@ -208,32 +209,5 @@ internal sealed class GcsClient(GcpApi api)
             total += read;
         }
         return total;
-    }
-}
-
-/// <summary>A response body stream that disposes its response with it.</summary>
-internal sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
-{
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-            response.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }

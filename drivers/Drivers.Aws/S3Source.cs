@@ -29,10 +29,7 @@ internal sealed class S3Source : ISourceDriver
     private readonly DispositionPlan _clear;
     private readonly DispositionPlan _fail;
     private readonly ILog _log;
-    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _failedHere = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _clearedInPlace = new(StringComparer.Ordinal);
-    private readonly Lock _gate = new();
+    private readonly KeyBook _keys = new();
 
     public S3Source(DriverContext context)
     {
@@ -51,13 +48,9 @@ internal sealed class S3Source : ISourceDriver
         var candidates = _exactKey is not null ? [_exactKey] : await ListCandidatesAsync(cancellationToken).ConfigureAwait(false);
         foreach (var key in candidates)
         {
-            lock (_gate)
+            if (!_keys.TryTake(key))
             {
-                if (_inFlight.Contains(key) || _clearedInPlace.Contains(key))
-                {
-                    continue;
-                }
-                _inFlight.Add(key);
+                continue;
             }
             GetObjectResponse? response = null;
             try
@@ -70,12 +63,12 @@ internal sealed class S3Source : ISourceDriver
             }
             catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
             {
-                Release(key);
+                _keys.Release(key);
                 throw CliException.Unavailable($"aws-s3: cannot get s3://{_bucket}/{key}: {e.Message}", e);
             }
             if (response is null)
             {
-                Release(key);
+                _keys.Release(key);
                 continue;
             }
             // The response stream is the HTTP body: the child reads it as it arrives.
@@ -128,10 +121,7 @@ internal sealed class S3Source : ISourceDriver
                     break;
                 case DispositionOp.None when phase == "clear":
                     // Left in place as in the original; remember it so a daemon does not run it again.
-                    lock (_gate)
-                    {
-                        _clearedInPlace.Add(key);
-                    }
+                    _keys.ClearedInPlace(key);
                     break;
             }
         }
@@ -141,26 +131,7 @@ internal sealed class S3Source : ISourceDriver
         }
         finally
         {
-            lock (_gate)
-            {
-                _inFlight.Remove(key);
-                if (phase == "fail")
-                {
-                    _failedHere.Add(key);
-                }
-                else
-                {
-                    _failedHere.Remove(key);
-                }
-            }
-        }
-    }
-
-    private void Release(string key)
-    {
-        lock (_gate)
-        {
-            _inFlight.Remove(key);
+            _keys.Settled(key, failed: phase == "fail");
         }
     }
 
@@ -184,10 +155,7 @@ internal sealed class S3Source : ISourceDriver
         {
             throw CliException.Unavailable($"aws-s3: cannot list s3://{_bucket}/{_prefix}: {e.Message}", e);
         }
-        lock (_gate)
-        {
-            return [.. keys.OrderBy(k => _failedHere.Contains(k) ? 1 : 0)];
-        }
+        return [.. keys.OrderBy(_keys.FailedLast)];
     }
 
     private static (string? Exact, string? Prefix, Func<string, bool> Matches) BuildSelector(SettingValues settings)

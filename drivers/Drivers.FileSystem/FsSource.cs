@@ -25,9 +25,7 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
     private readonly DispositionPlan _clear;
     private readonly DispositionPlan _fail;
     private readonly ILog _log;
-    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _failedHere = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _clearedInPlace = new(StringComparer.Ordinal);
+    private readonly KeyBook _keys = new();
     private readonly Lock _gate = new();
 
     public FsSource(DriverContext context)
@@ -57,8 +55,8 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
             var names = _exactKey is not null ? [_exactKey] : Directory.EnumerateFiles(_folder).Select(Path.GetFileName).OfType<string>();
             var candidates = names
                 .Where(name => !name.StartsWith(TempPrefix, StringComparison.Ordinal) && _matches(name)
-                    && !_inFlight.Contains(name) && !_clearedInPlace.Contains(name))
-                .OrderBy(name => _failedHere.Contains(name) ? 1 : 0)
+                    && _keys.IsAvailable(name))
+                .OrderBy(_keys.FailedLast)
                 .ThenBy(name => name, StringComparer.Ordinal);
             foreach (var name in candidates)
             {
@@ -67,7 +65,7 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
                 {
                     continue; // taken or removed since the listing
                 }
-                _inFlight.Add(name);
+                _keys.TryTake(name);
                 items.Add(new WorkItem(Payload.FromFile(path))
                 {
                     Key = name,
@@ -108,27 +106,13 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
                     break;
                 case DispositionOp.None when phase == "clear":
                     // Left in place as in the original; remember it so a daemon does not run it again.
-                    lock (_gate)
-                    {
-                        _clearedInPlace.Add(key);
-                    }
+                    _keys.ClearedInPlace(key);
                     break;
             }
         }
         finally
         {
-            lock (_gate)
-            {
-                _inFlight.Remove(key);
-                if (phase == "fail")
-                {
-                    _failedHere.Add(key);
-                }
-                else
-                {
-                    _failedHere.Remove(key);
-                }
-            }
+            _keys.Settled(key, failed: phase == "fail");
         }
         return Task.CompletedTask;
     }

@@ -137,9 +137,18 @@ public abstract class SqlEndToEndTests
         {
             var flags = Readme(db, table).ToList();
             flags[0] = ("retrieve-query", db.ClaimQuery(table, "id, work", $"status = {db.P(1)}"));
-            var procx = ToolRunner.Start(ToolRunner.Procx, [.. db.Args([.. flags]), "sleep", "60"]);
+            var started = Path.Combine(Path.GetTempPath(), $"procx-sql-started-{Guid.NewGuid():N}");
+            var procx = ToolRunner.Start(ToolRunner.Procx, [.. db.Args([.. flags]), "sh", "-c", $"touch '{started}'; sleep 60"]);
             try
             {
+                // Probe only once the job runs: a probe's own momentary lock would make procx's SKIP LOCKED
+                // claim find nothing, and a one-shot procx with no work exits.
+                await WaitUntilAsync(() => Task.FromResult(File.Exists(started) || procx.HasExited), "the job to start");
+                if (procx.HasExited)
+                {
+                    Assert.Fail($"procx exited {procx.ExitCode} before its job started: {await procx.StandardError.ReadToEndAsync(Ct)}");
+                }
+                File.Delete(started);
                 // While the job runs its row is locked: the claim query from another session finds nothing.
                 await WaitUntilAsync(async () => !await ClaimableAsync(db, table), "the row to be claimed");
                 procx.Kill(entireProcessTree: true);

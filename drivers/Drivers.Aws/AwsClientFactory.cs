@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -44,7 +45,7 @@ internal sealed class AwsClientFactory
             }
             catch (AmazonClientException e)
             {
-                throw CliException.Config(
+                throw DriverException.Configuration(
                     "aws: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, or run with an instance/container role. " + e.Message);
             }
             return string.IsNullOrEmpty(roleArn) ? chain : new AssumedRoleCredentials(CreateSts(chain), roleArn);

@@ -28,11 +28,11 @@ internal sealed class DynamoSink : ISinkDriver
         try
         {
             document = JsonNode.Parse(bytes) as JsonObject
-                ?? throw new CliException("aws-dynamo: the input must be a JSON object (one item)", ExitCodes.DataError);
+                ?? throw DriverException.DataError("aws-dynamo: the input must be a JSON object (one item)");
         }
         catch (JsonException e)
         {
-            throw new CliException($"aws-dynamo: the input is not JSON: {e.Message}", ExitCodes.DataError);
+            throw DriverException.DataError($"aws-dynamo: the input is not JSON: {e.Message}");
         }
         try
         {
@@ -40,7 +40,7 @@ internal sealed class DynamoSink : ISinkDriver
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-dynamo: cannot put the item into {_table}: {e.Message}", e);
+            throw DriverException.Transient($"aws-dynamo: cannot put the item into {_table}: {e.Message}", e);
         }
     }
 

@@ -105,6 +105,12 @@ internal sealed class DynamoSource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, "fail", cancellationToken);
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        Release(item.Key!);
+        return Task.CompletedTask;
+    }
+
     public ValueTask DisposeAsync()
     {
         _dynamo.Dispose();
@@ -160,7 +166,7 @@ internal sealed class DynamoSource : ISourceDriver
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-dynamo: {phase} statement failed: {e.Message}", e);
+            throw DriverException.Transient($"aws-dynamo: {phase} statement failed: {e.Message}", e);
         }
     }
 

@@ -65,7 +65,7 @@ internal sealed class S3Sink : ISinkDriver
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-s3: cannot write to bucket {_bucket}: {e.Message}", e);
+            throw DriverException.Transient($"aws-s3: cannot write to bucket {_bucket}: {e.Message}", e);
         }
     }
 

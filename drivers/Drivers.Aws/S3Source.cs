@@ -64,7 +64,7 @@ internal sealed class S3Source : ISourceDriver
             catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
             {
                 _keys.Release(key);
-                throw CliException.Unavailable($"aws-s3: cannot get s3://{_bucket}/{key}: {e.Message}", e);
+                throw DriverException.Transient($"aws-s3: cannot get s3://{_bucket}/{key}: {e.Message}", e);
             }
             if (response is null)
             {
@@ -86,6 +86,14 @@ internal sealed class S3Source : ISourceDriver
     public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _clear, "clear", cancellationToken);
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, "fail", cancellationToken);
+
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        _keys.Release(item.Key!);
+        return Task.CompletedTask;
+    }
+
+    public bool FailSetsAside => _fail.Op != DispositionOp.None;
 
     public ValueTask DisposeAsync()
     {
@@ -127,7 +135,7 @@ internal sealed class S3Source : ISourceDriver
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-s3: {phase} of s3://{_bucket}/{key} failed: {e.Message}", e);
+            throw DriverException.Transient($"aws-s3: {phase} of s3://{_bucket}/{key} failed: {e.Message}", e);
         }
         finally
         {
@@ -153,7 +161,7 @@ internal sealed class S3Source : ISourceDriver
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-s3: cannot list s3://{_bucket}/{_prefix}: {e.Message}", e);
+            throw DriverException.Transient($"aws-s3: cannot list s3://{_bucket}/{_prefix}: {e.Message}", e);
         }
         return [.. keys.OrderBy(_keys.FailedLast)];
     }

@@ -54,7 +54,7 @@ internal sealed class SqsSink : ISinkDriver
         if (bytes.Length == 0)
         {
             // SQS refuses an empty body; say so plainly (e.g. a failed procx child that printed nothing).
-            throw new CliException("aws-sqs: the input is empty; SQS messages need a body, so nothing was sent", ExitCodes.DataError);
+            throw DriverException.DataError("aws-sqs: the input is empty; SQS messages need a body, so nothing was sent");
         }
         var (body, encoded) = SqsWire.Encode(bytes);
         if (Encoding.UTF8.GetByteCount(body) > SqsWire.MaxMessageBytes)
@@ -85,7 +85,7 @@ internal sealed class SqsSink : ISinkDriver
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-sqs: cannot send to {_queueUrl}: {e.Message}", e);
+            throw DriverException.Transient($"aws-sqs: cannot send to {_queueUrl}: {e.Message}", e);
         }
     }
 
@@ -95,8 +95,8 @@ internal sealed class SqsSink : ISinkDriver
         return ValueTask.CompletedTask;
     }
 
-    private static CliException TooLarge(long bytes) =>
-        new($"aws-sqs: the input ({bytes} bytes, base64-encoded if binary) exceeds SQS's 256 KiB message limit; put large payloads in S3 (aws-s3) and send their key", ExitCodes.DataError);
+    private static DriverException TooLarge(long bytes) =>
+        DriverException.DataError($"aws-sqs: the input ({bytes} bytes, base64-encoded if binary) exceeds SQS's 256 KiB message limit; put large payloads in S3 (aws-s3) and send their key");
 
     private static Template? ParseTemplate(SettingValues settings, Setting setting, string? text)
     {

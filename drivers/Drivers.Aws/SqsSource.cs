@@ -78,7 +78,7 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-sqs: cannot receive from {_queueUrl}: {e.Message}", e);
+            throw DriverException.Transient($"aws-sqs: cannot receive from {_queueUrl}: {e.Message}", e);
         }
         return response.Messages is { Count: > 0 } messages ? messages.Select(ToWorkItem).ToList() : [];
     }
@@ -104,11 +104,15 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-sqs: cannot delete message {item.Id}: {e.Message}", e);
+            throw DriverException.Transient($"aws-sqs: cannot delete message {item.Id}: {e.Message}", e);
         }
     }
 
-    public async Task FailAsync(WorkItem item, CancellationToken cancellationToken)
+    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => MakeVisibleAsync(item, cancellationToken);
+
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => MakeVisibleAsync(item, cancellationToken);
+
+    private async Task MakeVisibleAsync(WorkItem item, CancellationToken cancellationToken)
     {
         try
         {
@@ -130,7 +134,7 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         }
         catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
         {
-            throw CliException.Unavailable($"aws-sqs: cannot extend the visibility of message {item.Id}: {e.Message}", e);
+            throw DriverException.Transient($"aws-sqs: cannot extend the visibility of message {item.Id}: {e.Message}", e);
         }
     }
 

@@ -46,7 +46,7 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
     {
         if (!Directory.Exists(_folder))
         {
-            throw CliException.Unavailable($"-fs-folder '{_folder}' does not exist");
+            throw DriverException.Transient($"-fs-folder '{_folder}' does not exist");
         }
         var items = new List<WorkItem>();
         lock (_gate)
@@ -83,6 +83,14 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
     public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _clear, "clear");
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _fail, "fail");
+
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        _keys.Release(item.Key!);
+        return Task.CompletedTask;
+    }
+
+    public bool FailSetsAside => _fail.Op != DispositionOp.None;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

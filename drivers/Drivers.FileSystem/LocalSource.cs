@@ -28,6 +28,8 @@ internal sealed class LocalSource(DriverContext context) : ISourceDriver
 
     public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken)
     {
         context.Log.Warn("local payload failed; it stays in PROCX_PAYLOAD for the next run");

@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using Drivers.Core;
 
 namespace Drivers.FileSystem;
@@ -9,18 +10,18 @@ internal static class SafePath
     {
         if (key.Length == 0)
         {
-            throw new CliException($"-{settingName}: the key is empty", ExitCodes.Config);
+            throw DriverException.Configuration($"-{settingName}: the key is empty");
         }
         if (Path.IsPathRooted(key) || key.Replace('\\', '/').Split('/').Any(segment => segment == ".."))
         {
-            throw new CliException($"-{settingName}: key '{key}' would leave its folder (absolute path or '..')", ExitCodes.Config);
+            throw DriverException.Configuration($"-{settingName}: key '{key}' would leave its folder (absolute path or '..')");
         }
         var root = Path.GetFullPath(folder);
         var full = Path.GetFullPath(Path.Combine(root, key));
         var rootWithSlash = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
         if (!full.StartsWith(rootWithSlash, StringComparison.Ordinal))
         {
-            throw new CliException($"-{settingName}: key '{key}' would leave its folder", ExitCodes.Config);
+            throw DriverException.Configuration($"-{settingName}: key '{key}' would leave its folder");
         }
         return full;
     }

@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -45,7 +46,7 @@ internal sealed class BigQueryClient(GcpApi api)
             }
             if (jobId is null)
             {
-                throw CliException.Unavailable("BigQuery query: the answer names no job to wait for");
+                throw DriverException.Transient("BigQuery query: the answer names no job to wait for");
             }
             var url = $"/bigquery/v2/projects/{GcpApi.Segment(project)}/queries/{GcpApi.Segment(jobId)}?timeoutMs=20000";
             if (location is not null)
@@ -71,7 +72,7 @@ internal sealed class BigQueryClient(GcpApi api)
         if (body?["insertErrors"] is JsonArray { Count: > 0 } errors)
         {
             var first = errors[0]?["errors"]?[0];
-            throw new CliException($"BigQuery refused {errors.Count} row(s) for {dataset}.{table}: {first?["reason"]} {first?["message"]}", ExitCodes.DataError);
+            throw DriverException.DataError($"BigQuery refused {errors.Count} row(s) for {dataset}.{table}: {first?["reason"]} {first?["message"]}");
         }
     }
 
@@ -79,7 +80,7 @@ internal sealed class BigQueryClient(GcpApi api)
     {
         if (body?["status"]?["errorResult"] is JsonObject error)
         {
-            throw CliException.Unavailable($"BigQuery query failed: {error["reason"]}: {error["message"]}");
+            throw DriverException.Transient($"BigQuery query failed: {error["reason"]}: {error["message"]}");
         }
     }
 

@@ -64,13 +64,13 @@ internal sealed class BigQuerySink : ISinkDriver
         }
         catch (JsonException e)
         {
-            throw new CliException($"gcp-bq with -gcp-bq-table needs JSON input: {e.Message}", ExitCodes.DataError);
+            throw DriverException.DataError($"gcp-bq with -gcp-bq-table needs JSON input: {e.Message}");
         }
         var rows = input switch
         {
             JsonObject one => [one],
             JsonArray many when many.All(x => x is JsonObject) => many.Cast<JsonObject>().ToList(),
-            _ => throw new CliException("gcp-bq with -gcp-bq-table needs a JSON object or an array of objects", ExitCodes.DataError),
+            _ => throw DriverException.DataError("gcp-bq with -gcp-bq-table needs a JSON object or an array of objects"),
         };
         if (rows.Count > 0)
         {

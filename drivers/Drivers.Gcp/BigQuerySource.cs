@@ -82,6 +82,18 @@ internal sealed class BigQuerySource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, BigQuerySettings.FailQuery, cancellationToken);
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var key in (List<string>)item.DriverState!)
+            {
+                _inFlight.Remove(key);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private async Task SettleAsync(WorkItem item, Template? statement, Setting setting, CancellationToken cancellationToken)

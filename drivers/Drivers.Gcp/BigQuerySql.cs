@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -35,7 +36,7 @@ internal static partial class BigQuerySql
         {
             if (position.Context is Context.LineComment or Context.BlockComment)
             {
-                throw CliException.Config($"-{settingName}: the hole {{{{{expression.Source}}}}} stands inside a SQL comment; values cannot be placed there safely");
+                throw DriverException.Configuration($"-{settingName}: the hole {{{{{expression.Source}}}}} stands inside a SQL comment; values cannot be placed there safely");
             }
         }
     }
@@ -70,13 +71,13 @@ internal static partial class BigQuerySql
                 var text = Template.FormatDefault(value);
                 if (text.Contains('\\') || text.Contains(position.Quote[0]) || text.Contains('\n') || text.Contains('\r'))
                 {
-                    throw new CliException($"-{settingName}: {hole} stands in a raw string literal and its value holds a quote, backslash or newline, which a raw literal cannot escape; use a normal quoted literal", ExitCodes.DataError);
+                    throw DriverException.DataError($"-{settingName}: {hole} stands in a raw string literal and its value holds a quote, backslash or newline, which a raw literal cannot escape; use a normal quoted literal");
                 }
                 return text;
             case Context.Code:
                 return Unquoted(value, hole, settingName);
             default:
-                throw CliException.Config($"-{settingName}: the hole {hole} stands inside a SQL comment");
+                throw DriverException.Configuration($"-{settingName}: the hole {hole} stands inside a SQL comment");
         }
     }
 
@@ -84,7 +85,7 @@ internal static partial class BigQuerySql
     {
         if (!value.Found)
         {
-            throw new CliException($"-{settingName}: {hole} has no value in the input, and outside quotes it must be a JSON number, boolean or null", ExitCodes.DataError);
+            throw DriverException.DataError($"-{settingName}: {hole} has no value in the input, and outside quotes it must be a JSON number, boolean or null");
         }
         switch (value.Node)
         {
@@ -104,9 +105,9 @@ internal static partial class BigQuerySql
                 {
                     shown = shown[..60] + "…";
                 }
-                throw new CliException(
+                throw DriverException.DataError(
                     $"-{settingName}: {hole} renders {shown} outside quotes; only a JSON number, boolean or null may stand there. " +
-                    $"Put the hole inside a quoted literal (\"{hole}\") to insert it as a string", ExitCodes.DataError);
+                    $"Put the hole inside a quoted literal (\"{hole}\") to insert it as a string");
         }
     }
 

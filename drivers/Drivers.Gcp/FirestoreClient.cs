@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -141,6 +142,6 @@ internal sealed class FirestoreClient(GcpApi api)
         "array-contains-any" => "ARRAY_CONTAINS_ANY",
         "in" => "IN",
         "not-in" => "NOT_IN",
-        _ => throw CliException.Config($"unknown Firestore operator '{op}'"),
+        _ => throw DriverException.Configuration($"unknown Firestore operator '{op}'"),
     };
 }

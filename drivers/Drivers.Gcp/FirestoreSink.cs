@@ -45,7 +45,7 @@ internal sealed class FirestoreSink : ISinkDriver
         }
         catch (JsonException e)
         {
-            throw new CliException($"gcp-firestore needs a JSON object as input: {e.Message}", ExitCodes.DataError);
+            throw DriverException.DataError($"gcp-firestore needs a JSON object as input: {e.Message}");
         }
         string? id = null;
         if (_id is not null)
@@ -53,7 +53,7 @@ internal sealed class FirestoreSink : ISinkDriver
             id = _id.Render(TemplateData.FromJson(document));
             if (id.Length == 0 || id.Contains('/', StringComparison.Ordinal))
             {
-                throw new CliException($"-gcp-firestore-id rendered '{id}', which is not a document ID (empty or has '/')", ExitCodes.DataError);
+                throw DriverException.DataError($"-gcp-firestore-id rendered '{id}', which is not a document ID (empty or has '/')");
             }
         }
         await _firestore.WriteAsync(_collection, id, FirestoreClient.ToFields(document), cancellationToken).ConfigureAwait(false);

@@ -115,6 +115,15 @@ internal sealed class FirestoreSource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, "fail", cancellationToken);
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _inFlight.Remove(item.Id!);
+        }
+        return Task.CompletedTask;
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private byte[] PayloadOf(FirestoreDocument doc, JsonObject data)

@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -23,7 +24,7 @@ internal sealed class GcpApiException(HttpStatusCode statusCode, string? status,
 /// <summary>
 /// One Google REST API: its base URL (production, -gcp-endpoint, or the emulator), credentials, and the
 /// policy every call follows: retry 408/429/5xx and connection failures with exponential backoff
-/// (idempotent or replayable requests only), then fail with <see cref="CliException.Unavailable"/> naming
+/// (idempotent or replayable requests only), then fail with <see cref="DriverException.Transient"/> naming
 /// the service, the operation and Google's own error message.
 /// </summary>
 internal sealed class GcpApi
@@ -122,7 +123,7 @@ internal sealed class GcpApi
         }
         if (string.IsNullOrEmpty(project))
         {
-            throw CliException.Config("no GCP project: set -gcp-project-id (env PROCX_GCP_PROJECT_ID / PUSHX_GCP_PROJECT_ID)");
+            throw DriverException.Configuration("no GCP project: set -gcp-project-id (env PROCX_GCP_PROJECT_ID / PUSHX_GCP_PROJECT_ID)");
         }
         return _project = project;
     }
@@ -130,7 +131,7 @@ internal sealed class GcpApi
     /// <summary>
     /// Sends a request built by <paramref name="build"/> (called again for each retry) and returns the
     /// response when it succeeded or its status is in <paramref name="accept"/>; otherwise throws
-    /// <see cref="CliException.Unavailable"/>. The caller disposes the response.
+    /// <see cref="DriverException.Transient"/>. The caller disposes the response.
     /// </summary>
     public async Task<HttpResponseMessage> SendAsync(
         Func<HttpRequestMessage> build,
@@ -160,7 +161,7 @@ internal sealed class GcpApi
                     await DelayAsync(attempt, null, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                throw CliException.Unavailable($"{Name} {operation}: cannot reach {BaseUrl}: {problem}", e);
+                throw DriverException.Transient($"{Name} {operation}: cannot reach {BaseUrl}: {problem}", e);
             }
             if (response.IsSuccessStatusCode || accept.Contains(response.StatusCode))
             {
@@ -174,7 +175,7 @@ internal sealed class GcpApi
                     await DelayAsync(attempt, response.Headers.RetryAfter, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                throw CliException.Unavailable($"{Name} {operation}: {Describe(error)}", error);
+                throw DriverException.Transient($"{Name} {operation}: {Describe(error)}", error);
             }
         }
     }
@@ -214,7 +215,7 @@ internal sealed class GcpApi
         }
         catch (JsonException e)
         {
-            throw CliException.Unavailable($"{Name} {operation}: the answer is not JSON: {GcpCredentials.Truncate(text)}", e);
+            throw DriverException.Transient($"{Name} {operation}: the answer is not JSON: {GcpCredentials.Truncate(text)}", e);
         }
     }
 

@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -47,11 +48,11 @@ internal abstract class GcpCredentials
             }
             catch (HttpRequestException e)
             {
-                throw CliException.Unavailable($"getting a Google access token ({Description}) failed: {e.Message}", e);
+                throw DriverException.Transient($"getting a Google access token ({Description}) failed: {e.Message}", e);
             }
             if (string.IsNullOrEmpty(response.AccessToken))
             {
-                throw CliException.Unavailable($"the token endpoint gave no access_token ({Description})");
+                throw DriverException.Transient($"the token endpoint gave no access_token ({Description})");
             }
             _token = response.AccessToken;
             _expires = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(response.ExpiresIn > 0 ? response.ExpiresIn : 3600);
@@ -72,7 +73,7 @@ internal abstract class GcpCredentials
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            throw CliException.Unavailable($"the token endpoint {uri} refused {Description}: HTTP {(int)response.StatusCode} {Truncate(body)}");
+            throw DriverException.Transient($"the token endpoint {uri} refused {Description}: HTTP {(int)response.StatusCode} {Truncate(body)}");
         }
         return ParseToken(body, uri);
     }
@@ -85,20 +86,20 @@ internal abstract class GcpCredentials
         }
         catch (JsonException e)
         {
-            throw CliException.Unavailable($"{from} answered with something that is not a token ({Description}): {e.Message}", e);
+            throw DriverException.Transient($"{from} answered with something that is not a token ({Description}): {e.Message}", e);
         }
     }
 
     internal static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "…";
 
-    /// <summary>Finds credentials the ADC way. Throws a <see cref="CliException"/> naming what to set when a file is bad.</summary>
+    /// <summary>Finds credentials the ADC way. Throws a <see cref="DriverException"/> naming what to set when a file is bad.</summary>
     public static GcpCredentials Resolve(string? explicitFile, string? gcloudConfigDir, string? metadataHost)
     {
         if (!string.IsNullOrEmpty(explicitFile))
         {
             if (!File.Exists(explicitFile))
             {
-                throw CliException.Config($"credentials file '{explicitFile}' does not exist (set -gcp-credentials-file or GOOGLE_APPLICATION_CREDENTIALS)");
+                throw DriverException.Configuration($"credentials file '{explicitFile}' does not exist (set -gcp-credentials-file or GOOGLE_APPLICATION_CREDENTIALS)");
             }
             return FromFile(explicitFile);
         }
@@ -122,14 +123,14 @@ internal abstract class GcpCredentials
         }
         catch (JsonException e)
         {
-            throw CliException.Config($"credentials file '{path}' is not valid JSON: {e.Message}");
+            throw DriverException.Configuration($"credentials file '{path}' is not valid JSON: {e.Message}");
         }
         return file?.Type switch
         {
             "service_account" => new ServiceAccountCredentials(file, path),
             "authorized_user" => new AuthorizedUserCredentials(file, path),
-            null => throw CliException.Config($"credentials file '{path}' has no \"type\""),
-            var other => throw CliException.Config($"credentials file '{path}' is of type '{other}'; supported: service_account, authorized_user"),
+            null => throw DriverException.Configuration($"credentials file '{path}' has no \"type\""),
+            var other => throw DriverException.Configuration($"credentials file '{path}' is of type '{other}'; supported: service_account, authorized_user"),
         };
     }
 }
@@ -146,7 +147,7 @@ internal sealed class ServiceAccountCredentials : GcpCredentials
         _file = file;
         if (string.IsNullOrEmpty(file.ClientEmail) || string.IsNullOrEmpty(file.PrivateKey))
         {
-            throw CliException.Config($"service-account file '{path}' lacks client_email or private_key");
+            throw DriverException.Configuration($"service-account file '{path}' lacks client_email or private_key");
         }
         _key = RSA.Create();
         try
@@ -155,7 +156,7 @@ internal sealed class ServiceAccountCredentials : GcpCredentials
         }
         catch (ArgumentException e)
         {
-            throw CliException.Config($"service-account file '{path}': private_key is not a PEM RSA key: {e.Message}");
+            throw DriverException.Configuration($"service-account file '{path}': private_key is not a PEM RSA key: {e.Message}");
         }
         _tokenUri = string.IsNullOrEmpty(file.TokenUri) ? "https://oauth2.googleapis.com/token" : file.TokenUri;
     }
@@ -202,7 +203,7 @@ internal sealed class AuthorizedUserCredentials : GcpCredentials
     {
         if (string.IsNullOrEmpty(file.RefreshToken) || string.IsNullOrEmpty(file.ClientId))
         {
-            throw CliException.Config($"authorized-user file '{path}' lacks refresh_token or client_id (run gcloud auth application-default login)");
+            throw DriverException.Configuration($"authorized-user file '{path}' lacks refresh_token or client_id (run gcloud auth application-default login)");
         }
         _file = file;
         _path = path;
@@ -235,7 +236,7 @@ internal sealed class MetadataCredentials(string host) : GcpCredentials
         {
             return (await GetAsync(http, "/computeMetadata/v1/project/project-id", cancellationToken).ConfigureAwait(false)).Trim();
         }
-        catch (CliException)
+        catch (DriverException)
         {
             return null;
         }
@@ -260,13 +261,13 @@ internal sealed class MetadataCredentials(string host) : GcpCredentials
             var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
-                throw CliException.Unavailable($"the metadata server at {_base} answered HTTP {(int)response.StatusCode}: {Truncate(body)}");
+                throw DriverException.Transient($"the metadata server at {_base} answered HTTP {(int)response.StatusCode}: {Truncate(body)}");
             }
             return body;
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw CliException.Unavailable(
+            throw DriverException.Transient(
                 "no Google credentials found: set -gcp-credentials-file or GOOGLE_APPLICATION_CREDENTIALS to a service-account key, " +
                 "run 'gcloud auth application-default login', or run on GCP (the metadata server at " + _base + " did not answer)", e);
         }

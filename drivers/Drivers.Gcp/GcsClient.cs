@@ -96,7 +96,7 @@ internal sealed class GcsClient(GcpApi api)
                }, $"start upload of gs://{bucket}/{name}", cancellationToken).ConfigureAwait(false))
         {
             session = start.Headers.Location?.ToString()
-                ?? throw CliException.Unavailable($"Cloud Storage gave no upload session for gs://{bucket}/{name}");
+                ?? throw DriverException.Transient($"Cloud Storage gave no upload session for gs://{bucket}/{name}");
         }
         if (!session.Contains("://", StringComparison.Ordinal))
         {
@@ -124,13 +124,13 @@ internal sealed class GcsClient(GcpApi api)
                 {
                     if ((int)response.StatusCode == 308)
                     {
-                        throw CliException.Unavailable($"Cloud Storage did not finish the upload of gs://{bucket}/{name}");
+                        throw DriverException.Transient($"Cloud Storage did not finish the upload of gs://{bucket}/{name}");
                     }
                     return;
                 }
                 if ((int)response.StatusCode != 308 || !ConfirmedAll(response, offset + filled))
                 {
-                    throw CliException.Unavailable($"Cloud Storage did not confirm the chunk at {offset} of gs://{bucket}/{name}");
+                    throw DriverException.Transient($"Cloud Storage did not confirm the chunk at {offset} of gs://{bucket}/{name}");
                 }
             }
             offset += filled;

@@ -44,7 +44,7 @@ internal sealed class GcsSink : ISinkDriver
             key = _key.Render(TemplateData.FromPayloadBytes(bytes));
             if (key.Length == 0)
             {
-                throw CliException.Config($"-gcp-gcs-key '{_key.Text}' rendered an empty object name");
+                throw DriverException.Configuration($"-gcp-gcs-key '{_key.Text}' rendered an empty object name");
             }
             payload = Payload.FromBytes(bytes);
         }

@@ -89,6 +89,12 @@ internal sealed class GcsSource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, "fail", cancellationToken);
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        Release(item.Key!, failed: false);
+        return Task.CompletedTask;
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private async Task<List<GcsObject>> CandidatesAsync(CancellationToken cancellationToken)

@@ -56,12 +56,12 @@ internal sealed class PubSubSink : ISinkDriver
     {
         if (payload.Length is > MaxMessageBytes)
         {
-            throw new CliException($"the input is {payload.Length} bytes; a Pub/Sub message holds at most {MaxMessageBytes}", ExitCodes.DataError);
+            throw DriverException.DataError($"the input is {payload.Length} bytes; a Pub/Sub message holds at most {MaxMessageBytes}");
         }
         var data = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
         if (data.Length > MaxMessageBytes)
         {
-            throw new CliException($"the input is {data.Length} bytes; a Pub/Sub message holds at most {MaxMessageBytes}", ExitCodes.DataError);
+            throw DriverException.DataError($"the input is {data.Length} bytes; a Pub/Sub message holds at most {MaxMessageBytes}");
         }
         var message = new JsonObject { ["data"] = Convert.ToBase64String(data) };
         if (_attributes.Count > 0 || _orderingKey is not null)

@@ -91,7 +91,7 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource, IBatchSource
 
     private async Task<WorkItem> ToWorkItemAsync(string subscription, JsonObject received, CancellationToken cancellationToken)
     {
-        var ackId = received["ackId"]?.GetValue<string>() ?? throw CliException.Unavailable($"Pub/Sub pull from {subscription} gave a message without an ackId");
+        var ackId = received["ackId"]?.GetValue<string>() ?? throw DriverException.Transient($"Pub/Sub pull from {subscription} gave a message without an ackId");
         var message = received["message"] as JsonObject ?? new JsonObject();
         var data = message["data"]?.GetValue<string>() is { Length: > 0 } b64 ? Convert.FromBase64String(b64) : [];
         _held[ackId] = 0;
@@ -120,7 +120,11 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource, IBatchSource
         _held.TryRemove(item.Receipt!, out _);
     }
 
-    public async Task FailAsync(WorkItem item, CancellationToken cancellationToken)
+    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => NackAsync(item, cancellationToken);
+
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => NackAsync(item, cancellationToken);
+
+    private async Task NackAsync(WorkItem item, CancellationToken cancellationToken)
     {
         var subscription = await SubscriptionAsync(cancellationToken).ConfigureAwait(false);
         await ModifyDeadlineAsync(subscription, item.Receipt!, 0, cancellationToken).ConfigureAwait(false);
@@ -147,7 +151,7 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource, IBatchSource
             await _api.SendJsonAsync(HttpMethod.Post, $"/v1/{_subscription}:modifyAckDeadline", new JsonObject { ["ackIds"] = ids, ["ackDeadlineSeconds"] = 0 },
                 $"return unsettled messages to {_subscription}", cts.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is CliException or OperationCanceledException)
+        catch (Exception e) when (e is DriverException or OperationCanceledException)
         {
             // They come back anyway when their deadline passes.
             _log.Warn("could not hand back unsettled messages; they are redelivered after their ack deadline", ("error", e.Message));

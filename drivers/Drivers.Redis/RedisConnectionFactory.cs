@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Drivers.Core;
@@ -103,7 +104,7 @@ internal sealed class RedisConnectionFactory
             _log.Debug("connected to redis", ("endpoint", Endpoint), ("tls", _tls), ("blocking", blocking));
             return connection;
         }
-        catch (Exception e) when (e is not CliException)
+        catch (Exception e) when (e is not DriverException)
         {
             throw Translate(e);
         }
@@ -112,7 +113,7 @@ internal sealed class RedisConnectionFactory
     /// <summary>Turns a client error into a one-line error that names what to change.</summary>
     public Exception Translate(Exception e) => e switch
     {
-        CliException or OperationCanceledException => e,
+        DriverException or OperationCanceledException => e,
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } when _tls && IsTlsFailure(e) =>
             _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {Innermost(e).Message}"),
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } =>
@@ -122,7 +123,7 @@ internal sealed class RedisConnectionFactory
         RedisServerException s when s.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal) =>
             _settings.Invalid(RedisConnectionSettings.Key, $"the key '{Key}' holds another kind of value: {e.Message}"),
         RedisException or SocketException or TimeoutException or IOException =>
-            CliException.Unavailable($"redis at {Endpoint}: {e.Message}", e),
+            DriverException.Transient($"redis at {Endpoint}: {e.Message}", e),
         _ => e,
     };
 

@@ -136,6 +136,8 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((RedisValue)item.DriverState!, cancellationToken);
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((RedisValue)item.DriverState!, cancellationToken);
+
     /// <summary>After -max-failures: moves the item from the processing list to the list <c>KEY:dead</c>.</summary>
     public async Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken)
     {

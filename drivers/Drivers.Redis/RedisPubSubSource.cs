@@ -62,6 +62,12 @@ internal sealed class RedisPubSubSource : ISourceDriver
 
     public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        _log.Warn("redis-pubsub cannot redeliver: the released message is dropped", ("channel", _channel.ToString()));
+        return Task.CompletedTask;
+    }
+
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken)
     {
         _log.Warn("redis-pubsub cannot redeliver: the failed message is dropped", ("channel", _channel.ToString()));

@@ -80,6 +80,9 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLet
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _failOp, cancellationToken);
 
+    /// <summary>The entry stays pending for this group: another consumer claims it once it has been idle long enough.</summary>
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Resets the entry's idle time (XCLAIM to this consumer) so that no other procx claims it while it runs.</summary>
     public Task RenewLeaseAsync(WorkItem item, CancellationToken cancellationToken) =>
         _connection.RunAsync(db => db.StreamClaimIdsOnlyAsync(_key, _group, _consumer, 0, [item.Id!]), cancellationToken);

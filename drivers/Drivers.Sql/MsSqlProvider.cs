@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Data.Common;
 using System.Globalization;
 using Drivers.Core;
@@ -39,7 +40,7 @@ internal sealed class MsSqlProvider(string name, SqlSettings settings) : SqlProv
     {
         if (InvariantGlobalization)
         {
-            throw CliException.Config(
+            throw DriverException.Configuration(
                 "the mssql driver cannot run in this build: Microsoft.Data.SqlClient needs culture data and procx is built with " +
                 "InvariantGlobalization=true; build procx/pushx with -p:InvariantGlobalization=false to use SQL Server (docs/sql.md)");
         }

@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using Drivers.Core;
 using Drivers.Core.Registry;
 
@@ -19,8 +20,8 @@ public static class SqlDrivers
     {
         AddPortable(registry);
         registry
-            .Add(new SourceDescriptor("mssql", Describe.Source(MsSql), MsSqlSettings.Source, _ => throw CliException.Config(NoMsSql)))
-            .Add(new SinkDescriptor("mssql", Describe.Sink(MsSql), MsSqlSettings.Sink, _ => throw CliException.Config(NoMsSql)));
+            .Add(new SourceDescriptor("mssql", Describe.Source(MsSql), MsSqlSettings.Source, _ => throw DriverException.Configuration(NoMsSql)))
+            .Add(new SinkDescriptor("mssql", Describe.Sink(MsSql), MsSqlSettings.Sink, _ => throw DriverException.Configuration(NoMsSql)));
         return registry;
     }
 

@@ -41,7 +41,7 @@ internal sealed class SqlSink : ISinkDriver
         }
         catch (DbException e)
         {
-            throw CliException.Unavailable($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
+            throw DriverException.Transient($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
         }
         await using (connection.ConfigureAwait(false))
         {
@@ -52,7 +52,7 @@ internal sealed class SqlSink : ISinkDriver
             catch (DbException e)
             {
                 var q = _provider.Settings.Query;
-                throw CliException.Unavailable($"{_provider.Describe(_values)}: -{q.Name} failed: {e.Message} (set -{q.Name} or {q.PrimaryEnvName(_values.EnvPrefix)})", e);
+                throw DriverException.Transient($"{_provider.Describe(_values)}: -{q.Name} failed: {e.Message} (set -{q.Name} or {q.PrimaryEnvName(_values.EnvPrefix)})", e);
             }
         }
     }

@@ -69,7 +69,7 @@ internal sealed class SqlSource : ISourceDriver
         }
         catch (DbException e)
         {
-            throw CliException.Unavailable($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
+            throw DriverException.Transient($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
         }
         try
         {
@@ -124,6 +124,15 @@ internal sealed class SqlSource : ISourceDriver
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) =>
         SettleAsync(item, _fail, _failParams, _provider.Settings.FailQuery, cancellationToken);
 
+    /// <summary>Rolls the job's transaction back (its rows are retrieved again); without one there is nothing to undo.</summary>
+    public async Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        if (item.DriverState is SqlJob job && _open.TryRemove(job, out _))
+        {
+            await job.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         // Jobs never settled (shutdown, a killed child's procx exiting): roll back so their rows are retrieved again.
@@ -144,7 +153,7 @@ internal sealed class SqlSource : ISourceDriver
         {
             if (!_open.TryRemove(job, out _))
             {
-                throw new CliException("the job's transaction already ended (rolled back); its rows will be retrieved again", ExitCodes.TempFail);
+                throw DriverException.Lost("the job's transaction already ended (rolled back); its rows will be retrieved again");
             }
             await using (job.ConfigureAwait(false))
             {
@@ -186,7 +195,7 @@ internal sealed class SqlSource : ISourceDriver
         {
             if (first.Count < 2)
             {
-                throw new CliException($"-{_provider.Settings.QueryKey!.Name}: the retrieve query must return two columns (key, work)", ExitCodes.DataError);
+                throw DriverException.DataError($"-{_provider.Settings.QueryKey!.Name}: the retrieve query must return two columns (key, work)");
             }
             var columns = first.ToList();
             return (ToBytes(columns[1].Value, binary.Contains(columns[1].Key)), columns[0].Value);
@@ -202,7 +211,7 @@ internal sealed class SqlSource : ISourceDriver
         if (!found)
         {
             var columns = string.Join(", ", first.Select(p => p.Key));
-            throw new CliException($"-{_provider.Settings.RetrieveField.Name} '{_field}' is not in the retrieved rows (columns: {columns})", ExitCodes.DataError);
+            throw DriverException.DataError($"-{_provider.Settings.RetrieveField.Name} '{_field}' is not in the retrieved rows (columns: {columns})");
         }
         return (ToBytes(value, binary.Contains(JsonPath.Split(path).Last())), key);
     }
@@ -215,6 +224,6 @@ internal sealed class SqlSource : ISourceDriver
         var other => Encoding.UTF8.GetBytes(other.ToJsonString(JsonOut)),
     };
 
-    private CliException Failed(Setting setting, DbException e) =>
-        CliException.Unavailable($"{_provider.Describe(_values)}: -{setting.Name} failed: {e.Message} (set -{setting.Name} or {setting.PrimaryEnvName(_values.EnvPrefix)})", e);
+    private DriverException Failed(Setting setting, DbException e) =>
+        DriverException.Transient($"{_provider.Describe(_values)}: -{setting.Name} failed: {e.Message} (set -{setting.Name} or {setting.PrimaryEnvName(_values.EnvPrefix)})", e);
 }

@@ -65,6 +65,8 @@ public sealed class DynamoSourceConformanceTests : SourceConformanceTests
 
         public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => inner.FailAsync((WorkItem)item.DriverState!, cancellationToken);
 
+        public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => inner.ReleaseAsync((WorkItem)item.DriverState!, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

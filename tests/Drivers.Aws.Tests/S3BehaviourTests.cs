@@ -56,7 +56,7 @@ public sealed class S3BehaviourTests
     public async Task Mv_without_a_destination_is_refused_at_start()
     {
         await using var bucket = await S3Bucket.CreateAsync();
-        var error = Assert.Throws<CliException>(() => DriverFactory.Source(AwsTestServices.Registry, "aws-s3", bucket.Flags(("aws-s3-key", "k"), ("aws-s3-fail-op", "mv"))));
+        var error = Assert.Throws<DriverException>(() => DriverFactory.Source(AwsTestServices.Registry, "aws-s3", bucket.Flags(("aws-s3-key", "k"), ("aws-s3-fail-op", "mv"))));
         Assert.Contains("PROCX_AWS_S3_FAIL_OP", error.Message, StringComparison.Ordinal);
     }
 

@@ -134,7 +134,7 @@ public sealed class SqsBehaviourTests
         await using var queue = await SqsQueue.CreateAsync();
         await using var sink = DriverFactory.Sink(AwsTestServices.Registry, "aws-sqs", queue.Flags());
         var big = Encoding.ASCII.GetBytes(new string('a', 256 * 1024 + 1));
-        var error = await Assert.ThrowsAsync<CliException>(() => sink.PushAsync(Payload.FromBytes(big), Ct));
+        var error = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes(big), Ct));
         Assert.Contains("256 KiB", error.Message, StringComparison.Ordinal);
         Assert.Empty(await queue.DrainAsync(TimeSpan.FromSeconds(1)));
     }

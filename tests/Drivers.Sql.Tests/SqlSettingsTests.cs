@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using Drivers.Conformance;
 using Drivers.Core;
 using Xunit;
@@ -62,9 +63,9 @@ public sealed class SqlSettingsTests
     public async Task Missing_tls_file_names_flag_and_env()
     {
         var db = await SqlBackend.MariaDbAsync();
-        var error = Assert.Throws<CliException>(() => DriverFactory.Source(SqlBackend.Registry, "mysql",
+        var error = Assert.Throws<DriverException>(() => DriverFactory.Source(SqlBackend.Registry, "mysql",
             db.Flags(("retrieve-query", "SELECT 1"), ("ssl-mode", "verify-ca"), ("tls-root-cert", "/nonexistent/ca.pem"))));
-        Assert.Equal(ExitCodes.Config, error.ExitCode);
+        Assert.Equal(FailureKind.Configuration, error.Kind);
         Assert.Contains("-mysql-tls-root-cert", error.Message, StringComparison.Ordinal);
         Assert.Contains("PROCX_MYSQL_TLS_ROOT_CERT", error.Message, StringComparison.Ordinal);
     }
@@ -74,8 +75,8 @@ public sealed class SqlSettingsTests
     {
         var db = await SqlBackend.MariaDbAsync();
         await using var source = DriverFactory.Source(SqlBackend.Registry, "mysql", db.Flags(("retrieve-query", "SELECT 1"), ("ssl-mode", "require")));
-        var error = await Assert.ThrowsAsync<CliException>(() => source.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
-        Assert.Equal(ExitCodes.Unavailable, error.ExitCode);
+        var error = await Assert.ThrowsAsync<DriverException>(() => source.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
+        Assert.Equal(FailureKind.Transient, error.Kind);
         Assert.Contains("cannot connect to mysql at", error.Message, StringComparison.Ordinal);
     }
 
@@ -94,8 +95,8 @@ public sealed class SqlSettingsTests
             await plain.ClearAsync(item, TestContext.Current.CancellationToken);
         }
         await using var routed = DriverFactory.Source(SqlBackend.Registry, "cockroach", Flags(("retrieve-query", "SELECT 1"), ("routing-id", "my-cluster-123")));
-        var error = await Assert.ThrowsAsync<CliException>(() => routed.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
-        Assert.Equal(ExitCodes.Unavailable, error.ExitCode);
+        var error = await Assert.ThrowsAsync<DriverException>(() => routed.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
+        Assert.Equal(FailureKind.Transient, error.Kind);
         Assert.Contains("cluster", error.Message, StringComparison.Ordinal);
     }
 

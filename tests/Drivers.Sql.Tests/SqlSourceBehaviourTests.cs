@@ -1,3 +1,4 @@
+using Drivers.Core.Contracts;
 using System.Text;
 using Drivers.Conformance;
 using Drivers.Core;
@@ -65,8 +66,8 @@ public abstract class SqlSourceBehaviourTests
             await using var source = DriverFactory.Source(SqlBackend.Registry, db.Driver, db.Flags(
                 ("retrieve-query", db.ClaimQuery(table, "id, work", "status = 'pending'")),
                 ("retrieve-field", "0.wrok")));
-            var error = await Assert.ThrowsAsync<CliException>(() => source.FetchAsync(TimeSpan.Zero, Ct));
-            Assert.Equal(ExitCodes.DataError, error.ExitCode);
+            var error = await Assert.ThrowsAsync<DriverException>(() => source.FetchAsync(TimeSpan.Zero, Ct));
+            Assert.Equal(FailureKind.Data, error.Kind);
             Assert.Contains("columns: id, work", error.Message, StringComparison.Ordinal);
             Assert.Equal(1L, await db.CountAsync($"SELECT COUNT(*) FROM {table} WHERE status = 'pending'"));
         }

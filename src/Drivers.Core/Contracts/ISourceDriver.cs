@@ -12,6 +12,10 @@ namespace Drivers.Core.Contracts;
 /// <item><see cref="ClearAsync"/> removes the item for good; the host calls it only after the child succeeded.</item>
 /// <item><see cref="FailAsync"/> leaves the item recoverable (requeued, nacked, moved to a fail location).
 /// An item neither cleared nor failed (procx killed) must also stay recoverable.</item>
+/// <item><see cref="ReleaseAsync"/> returns the item untouched: no fail op, no failure counted where the
+/// driver counts them.</item>
+/// <item>A failure is reported as a <see cref="DriverException"/> of the right <see cref="FailureKind"/>
+/// (or translated by <see cref="IFailureTranslator"/>); the host decides retry, fail, release or stop.</item>
 /// <item>Members may be called concurrently for different items (the host's <c>-concurrency</c>).</item>
 /// </list>
 /// </remarks>
@@ -29,6 +33,20 @@ public interface ISourceDriver : IAsyncDisposable
 
     /// <summary>Returns the work for another attempt or moves it aside. Called when the child failed.</summary>
     Task FailAsync(WorkItem item, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Returns the work untouched, as if it had never been fetched: it was not attempted to the end (procx is
+    /// shutting down, or could not deliver the payload for a reason of its own). Not a failure: no fail op
+    /// runs and no failure is counted.
+    /// </summary>
+    Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when <see cref="FailAsync"/> moves the item out of the source's way (a fail folder, a dead-letter
+    /// list), so the next fetch does not see it again. When false the host holds a failed item for a backoff
+    /// delay before failing it, so one bad item neither spins nor blocks the others.
+    /// </summary>
+    bool FailSetsAside => false;
 }
 
 /// <summary>

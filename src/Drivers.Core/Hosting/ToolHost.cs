@@ -1,8 +1,8 @@
 using System.Reflection;
 using Drivers.Core.Cli;
+using Drivers.Core.Failures;
 using Drivers.Core.Logging;
 using Drivers.Core.Settings;
-using Drivers.Core.Templating;
 
 namespace Drivers.Core.Hosting;
 
@@ -59,17 +59,15 @@ public static class ToolHost
         return code;
     }
 
-    public static (int ExitCode, string Message) Classify(Exception e) => e switch
+    public static (int ExitCode, string Message) Classify(Exception e)
     {
-        CliException cli => (cli.ExitCode, cli.Message),
-        TemplateException t => (ExitCodes.DataError, t.Message),
-        FileNotFoundException f => (ExitCodes.NoInput, f.Message),
-        IOException io => (ExitCodes.IoError, io.Message),
-        UnauthorizedAccessException ua => (ExitCodes.IoError, ua.Message),
-        OperationCanceledException => (ExitCodes.TempFail, "interrupted"),
-        AggregateException { InnerExceptions.Count: 1 } agg => Classify(agg.InnerExceptions[0]),
-        _ => (ExitCodes.Unavailable, $"{e.GetType().Name}: {e.Message}"),
-    };
+        if (e is CliException cli)
+        {
+            return (cli.ExitCode, ErrorText.OneLine(cli.Message));
+        }
+        var failure = Failure.Of(e);
+        return (failure.ExitCode ?? FailurePolicy.ExitCode(failure.Kind), ErrorText.OneLine(failure.Message));
+    }
 
     public static string Version { get; } =
         typeof(ToolHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";

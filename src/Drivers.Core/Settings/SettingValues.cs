@@ -1,4 +1,5 @@
 using System.Globalization;
+using Drivers.Core.Contracts;
 
 namespace Drivers.Core.Settings;
 
@@ -25,7 +26,7 @@ public sealed class SettingValues
     public string? GetString(Setting setting) =>
         _values.TryGetValue(setting, out var v) ? v.Value : setting.Default;
 
-    /// <summary>The value, or a <see cref="CliException"/> naming the flag and env var to set.</summary>
+    /// <summary>The value, or a <see cref="DriverException"/> naming the flag and env var to set.</summary>
     public string GetRequiredString(Setting setting) =>
         GetString(setting) is { Length: > 0 } value ? value : throw MissingError(setting);
 
@@ -37,12 +38,12 @@ public sealed class SettingValues
     public TimeSpan GetDuration(Setting setting) =>
         GetString(setting) is { Length: > 0 } v ? ValueParsers.ParseDuration(v) ?? TimeSpan.Zero : TimeSpan.Zero;
 
-    /// <summary>A usage error for this setting, naming its flag and env var.</summary>
-    public CliException Invalid(Setting setting, string problem) =>
-        CliException.Config($"{problem} (set -{setting.Name} or {setting.PrimaryEnvName(EnvPrefix)})");
+    /// <summary>A configuration error for this setting, naming its flag and env var.</summary>
+    public DriverException Invalid(Setting setting, string problem) =>
+        DriverException.Configuration($"{problem} (set -{setting.Name} or {setting.PrimaryEnvName(EnvPrefix)})");
 
-    public CliException MissingError(Setting setting) =>
-        CliException.Config($"-{setting.Name} is required: set the flag -{setting.Name} or the env var {setting.PrimaryEnvName(EnvPrefix)}");
+    public DriverException MissingError(Setting setting) =>
+        DriverException.Configuration($"-{setting.Name} is required: set the flag -{setting.Name} or the env var {setting.PrimaryEnvName(EnvPrefix)}");
 
     /// <summary>Where a value came from, for debug logs; secrets are masked.</summary>
     public IEnumerable<(Setting Setting, string Shown, string Origin)> Describe() =>

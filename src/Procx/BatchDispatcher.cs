@@ -1,13 +1,14 @@
 using Drivers.Core.Contracts;
+using Drivers.Core.Logging;
 
 namespace Procx;
 
 /// <summary>
 /// -concurrency for sources that hand out several items per request: one fetch loop asks for exactly as
-/// many items as there are free slots and starts a job for each, so procx never holds more items than it
-/// can run.
+/// many items as there are free slots and starts a job for each, so procx never holds more running items
+/// than it can run.
 /// </summary>
-internal sealed class BatchDispatcher(IBatchSource source, JobRunner jobs, FetchRetry retry, int slots, TimeSpan interval, bool exitWhenEmpty)
+internal sealed class BatchDispatcher(IBatchSource source, JobRunner jobs, FetchRetry fetch, HeldItems held, ILog log, int slots, TimeSpan interval, bool exitWhenEmpty)
 {
     private readonly SemaphoreSlim _free = new(slots, slots);
     private readonly List<Task> _running = [];
@@ -26,22 +27,30 @@ internal sealed class BatchDispatcher(IBatchSource source, JobRunner jobs, Fetch
                     free++;
                 }
                 var started = DateTime.UtcNow;
-                var items = await retry.FetchBatchAsync(source, free, interval, stop.Token).ConfigureAwait(false);
-                if (free > items.Count)
-                {
-                    _free.Release(free - items.Count);
-                }
+                var items = await fetch.FetchBatchAsync(source, free, interval, stop.Token).ConfigureAwait(false);
+                var runnable = new List<WorkItem>(items.Count);
                 foreach (var item in items)
+                {
+                    if (!await Worker.IsHeldAsync((ISourceDriver)source, held, item, log).ConfigureAwait(false))
+                    {
+                        runnable.Add(item);
+                    }
+                }
+                if (free > runnable.Count)
+                {
+                    _free.Release(free - runnable.Count);
+                }
+                foreach (var item in runnable)
                 {
                     Start(item);
                 }
-                if (items.Count == 0)
+                if (runnable.Count == 0)
                 {
                     if (exitWhenEmpty && Volatile.Read(ref _busy) == 0)
                     {
                         break;
                     }
-                    await Worker.Sleep(interval - (DateTime.UtcNow - started), stop.Token).ConfigureAwait(false);
+                    await Backoff.SleepAsync(interval - (DateTime.UtcNow - started), stop.Token).ConfigureAwait(false);
                 }
             }
         }

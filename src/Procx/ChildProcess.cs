@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using Drivers.Core;
+using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 
 namespace Procx;
 
@@ -17,7 +19,7 @@ internal sealed class ChildProcess
 
     public int Id => _process.Id;
 
-    /// <summary>Starts the child, or throws a <see cref="CliException"/> (exit 127) when it cannot be started.</summary>
+    /// <summary>Starts the child, or throws a <see cref="HostFailureException"/> (exit 127) when it cannot be started.</summary>
     public static ChildProcess Start(JobOptions options, PayloadDelivery delivery)
     {
         var start = new ProcessStartInfo(options.Command[0])
@@ -47,17 +49,28 @@ internal sealed class ChildProcess
         {
             PayloadDelivery.AddToEnvironment(start.Environment, env);
         }
+        foreach (var (name, value) in delivery.JobEnvironment)
+        {
+            start.Environment[name] = value;
+        }
 
         try
         {
-            var process = Process.Start(start) ?? throw new CliException($"could not start '{options.Command[0]}'", ExitCodes.ChildNotStartable);
+            var process = Process.Start(start) ?? throw NotStartable(options, null);
             return new ChildProcess(process);
         }
         catch (Win32Exception e)
         {
-            throw new CliException($"could not start '{options.Command[0]}': {e.Message}", ExitCodes.ChildNotStartable, e);
+            throw NotStartable(options, e);
         }
     }
+
+    /// <summary>A command that cannot start fails every item the same way: a configuration error (exit 127).</summary>
+    private static HostFailureException NotStartable(JobOptions options, Exception? e) => new(
+        FailureKind.Configuration,
+        $"could not start the command '{options.Command[0]}'{(e is null ? "" : ": " + ErrorText.Describe(e))}",
+        ExitCodes.ChildNotStartable,
+        e);
 
     /// <summary>Feeds stdin (or closes it) and waits for the child to exit; returns its exit code.</summary>
     public async Task<int> WaitAsync(PayloadDelivery delivery, bool feedStdin)

@@ -1,47 +1,19 @@
-using Drivers.Core;
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using Drivers.Core.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace Procx;
 
 /// <summary>
-/// In -daemon mode a source that cannot be reached is retried forever with exponential backoff and jitter
-/// (Polly), never a crash loop; the outage and the recovery are each logged once, however many slots
-/// fetch. Configuration errors are not retried.
+/// Fetching under the failure policy: what the table says to retry (an unreachable source) is retried with
+/// exponential backoff and jitter — for ever in -daemon mode, a few times in one-shot mode — and the outage and
+/// the recovery are each logged once, however many slots fetch. What it says to stop on (a wrong setting, a
+/// bug) stops the worker with its exit code.
 /// </summary>
-internal sealed class FetchRetry
+internal sealed class FetchRetry(ILog log, IJobMetrics metrics, IFailureTranslator? translator, WorkerStop stop, bool daemon)
 {
-    private readonly ResiliencePipeline _pipeline;
-    private readonly ILog _log;
-    private readonly IJobMetrics _metrics;
+    private const int OneShotAttempts = 4;
     private int _failing;
-
-    public FetchRetry(ILog log, IJobMetrics metrics)
-    {
-        _log = log;
-        _metrics = metrics;
-        _pipeline = new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(30),
-            OnRetry = args =>
-            {
-                _metrics.FetchError();
-                if (Interlocked.Exchange(ref _failing, 1) == 0)
-                {
-                    _log.Warn($"cannot fetch from the source, retrying with backoff: {args.Outcome.Exception?.Message}");
-                    _metrics.Healthy = false;
-                }
-                return ValueTask.CompletedTask;
-            },
-        }).Build();
-    }
 
     public Task<WorkItem?> FetchAsync(ISourceDriver source, TimeSpan wait, CancellationToken stopping) =>
         RetryAsync(ct => source.FetchAsync(wait, ct), null, stopping);
@@ -49,27 +21,43 @@ internal sealed class FetchRetry
     public Task<IReadOnlyList<WorkItem>> FetchBatchAsync(IBatchSource source, int max, TimeSpan wait, CancellationToken stopping) =>
         RetryAsync(ct => source.FetchBatchAsync(max, wait, ct), [], stopping);
 
-    /// <summary>Runs a fetch under the retry policy; <paramref name="whenStopped"/> when procx is stopping.</summary>
-    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> fetch, T whenStopped, CancellationToken stopping)
+    /// <summary>Runs a fetch under the policy; <paramref name="none"/> when procx is stopping or must stop.</summary>
+    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> fetch, T none, CancellationToken stopping)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var item = await _pipeline.ExecuteAsync(async ct => await fetch(ct).ConfigureAwait(false), stopping).ConfigureAwait(false);
-            if (Interlocked.Exchange(ref _failing, 0) == 1)
+            try
             {
-                _log.Info("source reachable again");
-                _metrics.Healthy = true;
+                var result = await fetch(stopping).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _failing, 0) == 1)
+                {
+                    log.Info("source reachable again");
+                    metrics.Healthy = true;
+                }
+                return result;
             }
-            return item;
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            return whenStopped;
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return none;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                metrics.FetchError();
+                var failure = Failure.Of(e, translator);
+                var decision = failure.Decide(Drivers.Core.Failures.JobPhase.Fetch);
+                if (decision.Action != FailureAction.Retry || (!daemon && attempt >= OneShotAttempts))
+                {
+                    log.Error($"cannot fetch from the source: {failure.Message}", ("kind", failure.Kind.ToString().ToLowerInvariant()));
+                    stop.Request(decision.ExitCode);
+                    return none;
+                }
+                if (Interlocked.Exchange(ref _failing, 1) == 0)
+                {
+                    log.Warn($"cannot fetch from the source, retrying with backoff: {failure.Message}");
+                    metrics.Healthy = false;
+                }
+                await Backoff.SleepAsync(Backoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), stopping).ConfigureAwait(false);
+            }
         }
     }
-
-    /// <summary>Worth retrying: anything but cancellation and the user-fixable errors (usage, config, data).</summary>
-    internal static bool IsTransient(Exception e) =>
-        e is not OperationCanceledException and not OutOfMemoryException
-        && e is not CliException { ExitCode: ExitCodes.Usage or ExitCodes.Config or ExitCodes.DataError };
 }

@@ -12,7 +12,9 @@ internal sealed record JobOptions(
     bool KeepPayloadFile,
     TimeSpan Timeout,
     TimeSpan Grace,
-    int MaxFailures)
+    int MaxFailures,
+    TimeSpan FailureBackoff,
+    TimeSpan FailureBackoffMax)
 {
     /// <summary>PROCX_PAYLOAD is the default delivery, used when no other is asked for.</summary>
     public bool PassAsEnv => !PassAsArg && !PassAsStdin && PayloadFile is null;
@@ -26,5 +28,7 @@ internal sealed record JobOptions(
         values.GetBool(ProcxTool.KeepPayloadFile),
         values.GetDuration(ProcxTool.Timeout),
         values.GetDuration(ProcxTool.TimeoutGrace),
-        Math.Max(0, values.GetInt(ProcxTool.MaxFailures)));
+        values.GetInt(ProcxTool.MaxFailures),
+        values.GetDuration(ProcxTool.FailureBackoff),
+        values.GetDuration(ProcxTool.FailureBackoffMax));
 }

@@ -1,55 +1,85 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Drivers.Core;
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using Drivers.Core.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace Procx;
 
-/// <summary>
-/// One job: deliver the payload, run the child (renewing the item's lease meanwhile, stopping it at
-/// -timeout), then clear the work on exit 0 or fail it otherwise. Work is cleared only after the child
-/// succeeded; every other path fails it, dead-letters it after -max-failures, or leaves it in the source.
-/// </summary>
-internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions options, ShutdownSignals signals, IJobMetrics metrics, ILog log, bool daemon)
-{
-    private ResiliencePipeline? _settleRetry;
+/// <summary>What a job ended with: the exit code a one-shot procx returns, and whether the worker must stop.</summary>
+internal readonly record struct JobResult(int ExitCode, bool StopWorker = false);
 
-    private readonly ConcurrentDictionary<string, int> _failuresSeen = new(StringComparer.Ordinal);
+/// <summary>
+/// One job, and the job boundary: deliver the payload, run the child (renewing the item's lease meanwhile,
+/// stopping it at -timeout), then settle the item — clear it on exit 0, fail it otherwise. Whatever goes
+/// wrong inside is classified (<see cref="Failure.Of"/>) and settled by the one policy table
+/// (<see cref="FailurePolicy"/>): fail, release, park or stop. Nothing escapes this method, so a daemon
+/// goes on with its other items at every concurrency, and nothing is swallowed unlogged.
+/// </summary>
+internal sealed class JobRunner(
+    ISourceDriver source, string driver, JobOptions options, ShutdownSignals signals, IJobMetrics metrics, ILog log,
+    bool daemon, Settler settler, HeldItems held, FailureBook failures, WorkerStop stop)
+{
+    private readonly IFailureTranslator? _translator = source as IFailureTranslator;
     private long _jobCounter;
 
-    /// <summary>Returns the exit code a one-shot procx ends with for this job.</summary>
-    public async Task<int> RunAsync(WorkItem item)
+    public async Task<JobResult> RunAsync(WorkItem item)
     {
-        var job = item.Id ?? item.Key ?? Interlocked.Increment(ref _jobCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var job = FailureBook.Identity(item) ?? Interlocked.Increment(ref _jobCounter).ToString(CultureInfo.InvariantCulture);
         var clock = Stopwatch.StartNew();
         metrics.JobStarted();
-        int exitCode;
+        JobResult result;
         try
         {
-            exitCode = options.Command.Count == 0 ? await PrintPayloadAsync(item).ConfigureAwait(false) : await RunChildAsync(item, job).ConfigureAwait(false);
+            var attempt = await AttemptAsync(item, job).ConfigureAwait(false);
+            await item.Payload.DisposeAsync().ConfigureAwait(false); // release streams/handles before the source moves the item
+            result = await SettleAsync(item, job, attempt, clock.Elapsed).ConfigureAwait(false);
         }
-        catch (CliException e)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            log.Error($"job failed: {e.Message}", ("job", job), ("driver", driver));
-            exitCode = e.ExitCode;
+            // A bug in the settling code itself: the item stays where the source keeps it, the daemon goes on.
+            log.Error($"internal error settling the work ({e.GetType().Name}): {ErrorText.Describe(e)}; the source offers it again by its own rules", ("job", job));
+            result = new JobResult(ExitCodes.Internal);
         }
-        await item.Payload.DisposeAsync().ConfigureAwait(false); // release streams/handles before the source moves the item
-        var result = await SettleAsync(item, job, exitCode, clock.Elapsed).ConfigureAwait(false);
-        metrics.JobFinished(result == ExitCodes.Success, clock.Elapsed);
+        if (result.StopWorker)
+        {
+            stop.Request(result.ExitCode);
+        }
+        metrics.JobFinished(result.ExitCode == ExitCodes.Success, clock.Elapsed);
         return result;
     }
 
-    private async Task<int> RunChildAsync(WorkItem item, string job)
+    /// <summary>Delivers and runs; every exception becomes an <see cref="Attempt"/> naming its phase.</summary>
+    private async Task<Attempt> AttemptAsync(WorkItem item, string job)
     {
-        await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, CancellationToken.None).ConfigureAwait(false);
+        var phase = JobPhase.Deliver;
+        try
+        {
+            if (options.Command.Count == 0)
+            {
+                await PrintPayloadAsync(item).ConfigureAwait(false);
+                return Attempt.Exited(ExitCodes.Success);
+            }
+            await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, CancellationToken.None).ConfigureAwait(false);
+            delivery.JobEnvironment["PROCX_JOB_ID"] = job;
+            delivery.JobEnvironment["PROCX_ATTEMPT"] = (failures.Failures(item) + 1).ToString(CultureInfo.InvariantCulture);
+            phase = JobPhase.Run;
+            return await RunChildAsync(item, job, delivery).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Attempt.Errored(phase, Failure.Of(e, _translator));
+        }
+    }
+
+    private async Task<Attempt> RunChildAsync(WorkItem item, string job, PayloadDelivery delivery)
+    {
         var child = ChildProcess.Start(options, delivery);
         signals.Track(child);
         log.Debug("child started", ("job", job), ("pid", child.Id));
         using var leaseStop = new CancellationTokenSource();
-        var leases = RenewLeasesAsync(item, job, leaseStop.Token);
+        var leases = LeaseKeeper.KeepAsync(source, item, job, log, leaseStop.Token);
         try
         {
             var exited = child.WaitAsync(delivery, options.PassAsStdin);
@@ -58,9 +88,11 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
                 log.Warn("job timed out; stopping the child and its children", ("job", job), ("timeout_ms", (long)options.Timeout.TotalMilliseconds));
                 await child.StopAsync(NativeMethods.SIGTERM, options.Grace, wholeTree: true).ConfigureAwait(false);
                 await exited.ConfigureAwait(false);
-                return ExitCodes.Timeout;
+                return Attempt.Exited(ExitCodes.Timeout);
             }
-            return await exited.ConfigureAwait(false);
+            var code = await exited.ConfigureAwait(false);
+            // A child that failed after procx passed on a shutdown signal was interrupted, not wrong: release it.
+            return code != ExitCodes.Success && signals.Forwarding ? Attempt.Interrupted(code) : Attempt.Exited(code);
         }
         finally
         {
@@ -70,124 +102,141 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
         }
     }
 
-    /// <summary>Keeps a visibility timeout / ack deadline from running out while the child works.</summary>
-    private async Task RenewLeasesAsync(WorkItem item, string job, CancellationToken stop)
-    {
-        if (source is not ILeasedSource leased || leased.LeaseRenewalInterval <= TimeSpan.Zero)
-        {
-            return;
-        }
-        using var timer = new PeriodicTimer(leased.LeaseRenewalInterval);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
-            {
-                try
-                {
-                    await leased.RenewLeaseAsync(item, stop).ConfigureAwait(false);
-                    log.Debug("lease renewed", ("job", job));
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    log.Warn($"could not renew the lease: {e.Message}", ("job", job));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     /// <summary>No command: the payload goes to stdout, as in the original.</summary>
-    private static async Task<int> PrintPayloadAsync(WorkItem item)
+    private static async Task PrintPayloadAsync(WorkItem item)
     {
         await using var stdout = Console.OpenStandardOutput();
         await using var payload = item.Payload.OpenRead();
         await payload.CopyToAsync(stdout).ConfigureAwait(false);
         await stdout.FlushAsync().ConfigureAwait(false);
-        return ExitCodes.Success;
     }
 
-    private async Task<int> SettleAsync(WorkItem item, string job, int exitCode, TimeSpan elapsed)
+    private async Task<JobResult> SettleAsync(WorkItem item, string job, Attempt attempt, TimeSpan elapsed)
     {
         var ms = (long)elapsed.TotalMilliseconds;
-        try
+        if (attempt.Failure is { } failure)
         {
-            if (exitCode == ExitCodes.Success)
-            {
-                await SettleWithRetryAsync(ct => source.ClearAsync(item, ct)).ConfigureAwait(false);
-                ForgetFailures(item);
-                log.Info("job succeeded", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
-            }
-            else if (ShouldDeadLetter(item) is { } deadLetter)
-            {
-                await SettleWithRetryAsync(ct => deadLetter.DeadLetterAsync(item, ct)).ConfigureAwait(false);
-                ForgetFailures(item);
-                log.Error($"job failed {options.MaxFailures} times; dead-lettered", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
-            }
-            else
-            {
-                await SettleWithRetryAsync(ct => source.FailAsync(item, ct)).ConfigureAwait(false);
-                log.Warn("job failed", ("job", job), ("driver", driver), ("exit_code", exitCode), ("duration_ms", ms));
-            }
-            return exitCode;
+            var decision = failure.Decide(attempt.Phase);
+            log.Error($"job failed: {failure.Message}", ("job", job), ("driver", driver), ("phase", Name(attempt.Phase)), ("kind", Name(failure.Kind)));
+            return await ActAsync(item, job, decision).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        if (attempt.WasInterrupted)
         {
-            var what = exitCode == ExitCodes.Success ? "clear" : "fail";
-            log.Error($"could not {what} the work; the source will offer it again: {e.Message}", ("job", job), ("driver", driver));
-            return exitCode == ExitCodes.Success ? ExitCodes.TempFail : exitCode;
+            log.Info("job interrupted by shutdown; the work is released untouched", ("job", job), ("driver", driver), ("exit_code", attempt.ExitCode));
+            return await ReleaseAsync(item, job, new JobResult(attempt.ExitCode)).ConfigureAwait(false);
         }
+        if (attempt.ExitCode == ExitCodes.Success)
+        {
+            var cleared = await settler.RunAsync(JobPhase.Clear, ct => source.ClearAsync(item, ct), job).ConfigureAwait(false);
+            if (cleared.Succeeded)
+            {
+                failures.Forget(item);
+                log.Info("job succeeded", ("job", job), ("driver", driver), ("exit_code", 0), ("duration_ms", ms));
+                return new JobResult(ExitCodes.Success);
+            }
+            log.Error($"could not clear the work: {cleared.Failure!.Message}", ("job", job), ("driver", driver), ("kind", Name(cleared.Failure.Kind)));
+            return await ActAsync(item, job, cleared.Decision!.Value).ConfigureAwait(false);
+        }
+        log.Warn("job failed", ("job", job), ("driver", driver), ("exit_code", attempt.ExitCode), ("duration_ms", ms));
+        return await FailAsync(item, job, attempt.ExitCode).ConfigureAwait(false);
     }
+
+    /// <summary>Carries out a decision of the policy table for this item.</summary>
+    private async Task<JobResult> ActAsync(WorkItem item, string job, FailureDecision decision) => decision.Action switch
+    {
+        FailureAction.FailItem => await FailAsync(item, job, decision.ExitCode).ConfigureAwait(false),
+        FailureAction.ReleaseItem or FailureAction.Retry => await ReleaseAsync(item, job, new JobResult(decision.ExitCode)).ConfigureAwait(false),
+        FailureAction.Stop => await ReleaseAsync(item, job, new JobResult(decision.ExitCode, StopWorker: true)).ConfigureAwait(false),
+        FailureAction.ParkItem => Park(item, job, decision.ExitCode),
+        _ => new JobResult(decision.ExitCode), // LeaveItem: the source offers it again by its own rules
+    };
 
     /// <summary>
-    /// Clearing or failing is retried: a daemon keeps trying until the source answers (an item whose
-    /// outcome was never recorded would otherwise sit in limbo while this worker lives); one-shot gives
-    /// up after five tries and exits 75, leaving the item to the source's own recovery. The first try runs
-    /// without Polly: building a retry pipeline validates its options by reflection, 40% of a one-shot
-    /// job's start-up, which only a failed settle should pay.
+    /// A failed attempt: dead-letter it at -max-failures (or set it aside with the fail op, or park it), else
+    /// fail it — in a daemon, after a backoff that grows with each failure, held meanwhile, so it neither
+    /// spins nor starves the items behind it.
     /// </summary>
-    private async Task SettleWithRetryAsync(Func<CancellationToken, Task> settle)
+    private async Task<JobResult> FailAsync(WorkItem item, string job, int exitCode)
     {
-        try
+        var count = failures.Record(item);
+        if (options.MaxFailures > 0 && count >= options.MaxFailures)
         {
-            await settle(CancellationToken.None).ConfigureAwait(false);
-            return;
+            if (source is IDeadLetterSource deadLetter)
+            {
+                return await SettleFailureAsync(item, job, exitCode, ct => deadLetter.DeadLetterAsync(item, ct), $"failed {count} times; dead-lettered").ConfigureAwait(false);
+            }
+            if (source.FailSetsAside)
+            {
+                return await SettleFailureAsync(item, job, exitCode, ct => source.FailAsync(item, ct), $"failed {count} times; set aside by the fail op").ConfigureAwait(false);
+            }
+            log.Error($"failed {count} times and {driver} has no dead-letter place: parked, held by this procx and not run again until it exits",
+                ("job", job), ("driver", driver));
+            return Park(item, job, exitCode);
         }
-        catch (Exception e) when (FetchRetry.IsTransient(e))
+        if (daemon && !source.FailSetsAside && options.FailureBackoff > TimeSpan.Zero)
         {
-            log.Warn($"could not settle the work, retrying: {e.Message}");
+            var delay = Backoff.Delay(count, options.FailureBackoff, options.FailureBackoffMax);
+            log.Info("holding the failed work before it is tried again", ("job", job), ("failures", count), ("retry_in_ms", (long)delay.TotalMilliseconds));
+            held.Defer(item, job, delay);
+            return new JobResult(exitCode);
         }
-        var retry = LazyInitializer.EnsureInitialized(ref _settleRetry, () => new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(FetchRetry.IsTransient),
-            MaxRetryAttempts = daemon ? int.MaxValue : 3,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            MaxDelay = TimeSpan.FromSeconds(10),
-        }).Build());
-        await retry.ExecuteAsync(async ct => await settle(ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return await SettleFailureAsync(item, job, exitCode, ct => source.FailAsync(item, ct), null).ConfigureAwait(false);
     }
 
-    /// <summary>The dead-letter place, when this failure reaches -max-failures and the driver has one.</summary>
-    private IDeadLetterSource? ShouldDeadLetter(WorkItem item)
+    private async Task<JobResult> SettleFailureAsync(WorkItem item, string job, int exitCode, Func<CancellationToken, Task> step, string? done)
     {
-        if (options.MaxFailures <= 0 || source is not IDeadLetterSource deadLetter)
+        var result = await settler.RunAsync(JobPhase.Fail, step, job).ConfigureAwait(false);
+        if (result.Succeeded)
         {
-            return null;
+            if (done is not null)
+            {
+                failures.Forget(item);
+                log.Error(done, ("job", job), ("driver", driver));
+            }
+            return new JobResult(exitCode);
         }
-        var attempts = item.DeliveryCount ?? (FailureKey(item) is { } key ? _failuresSeen.AddOrUpdate(key, 1, (_, n) => n + 1) : 1);
-        return attempts >= options.MaxFailures ? deadLetter : null;
+        log.Error($"could not fail the work: {result.Failure!.Message}", ("job", job), ("driver", driver), ("kind", Name(result.Failure.Kind)));
+        var decision = result.Decision!.Value;
+        return decision.Action switch
+        {
+            FailureAction.ParkItem => Park(item, job, exitCode),
+            FailureAction.Stop => new JobResult(decision.ExitCode, StopWorker: true),
+            // The child's own failure stays the exit code: the work will be seen again either way.
+            _ => new JobResult(exitCode),
+        };
     }
 
-    private void ForgetFailures(WorkItem item)
+    private async Task<JobResult> ReleaseAsync(WorkItem item, string job, JobResult result)
     {
-        if (FailureKey(item) is { } key)
+        var released = await settler.RunAsync(JobPhase.Fail, ct => source.ReleaseAsync(item, ct), job).ConfigureAwait(false);
+        if (!released.Succeeded)
         {
-            _failuresSeen.TryRemove(key, out _);
+            log.Warn($"could not release the work: {released.Failure!.Message}; the source offers it again by its own rules", ("job", job));
         }
+        return result;
     }
 
-    private static string? FailureKey(WorkItem item) => item.Id ?? item.Key;
+    private JobResult Park(WorkItem item, string job, int exitCode)
+    {
+        if (!daemon)
+        {
+            return new JobResult(exitCode); // one-shot: procx exits now, the source keeps the item
+        }
+        held.Park(item, job);
+        return new JobResult(exitCode);
+    }
+
+    private static string Name(JobPhase phase) => phase.ToString().ToLowerInvariant();
+
+    private static string Name(FailureKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>How delivering and running ended: an exit code (maybe interrupted by shutdown), or a failure in a phase.</summary>
+    private readonly record struct Attempt(int ExitCode, bool WasInterrupted, JobPhase Phase, Failure? Failure)
+    {
+        public static Attempt Exited(int code) => new(code, false, JobPhase.Run, null);
+
+        public static Attempt Interrupted(int code) => new(code, true, JobPhase.Run, null);
+
+        public static Attempt Errored(JobPhase phase, Failure failure) => new(failure.Decide(phase).ExitCode, false, phase, failure);
+    }
 }

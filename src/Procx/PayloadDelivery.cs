@@ -31,6 +31,9 @@ internal sealed class PayloadDelivery : IAsyncDisposable
     /// <summary>The payload as the child's last argument, with -pass-work-as-arg.</summary>
     public string? ArgValue { get; private set; }
 
+    /// <summary>Variables the child gets for this job besides PROCX_PAYLOAD (PROCX_JOB_ID, PROCX_ATTEMPT).</summary>
+    public Dictionary<string, string> JobEnvironment { get; } = new(StringComparer.Ordinal);
+
     public static async Task<PayloadDelivery> PrepareAsync(JobOptions options, Payload payload, CancellationToken cancellationToken)
     {
         var delivery = new PayloadDelivery(options, payload);
@@ -111,14 +114,12 @@ internal sealed class PayloadDelivery : IAsyncDisposable
         }
         if (!Utf8.IsValid(bytes) || bytes.AsSpan().Contains((byte)0))
         {
-            throw new CliException(
-                $"the payload is binary (not UTF-8 text, or has NUL bytes) and cannot pass through {how} unchanged; use -pass-work-as-stdin or -payload-file",
-                ExitCodes.DataError);
+            throw DriverException.DataError(
+                $"the payload is binary (not UTF-8 text, or has NUL bytes) and cannot pass through {how} unchanged; use -pass-work-as-stdin or -payload-file");
         }
         return Encoding.UTF8.GetString(bytes);
     }
 
-    private static CliException TooLarge(long size, string how) => new(
-        $"the payload ({size} bytes) is too large for {how} (limit {MaxStringBytes / 1024} KiB); use -pass-work-as-stdin or -payload-file",
-        ExitCodes.DataError);
+    private static DriverException TooLarge(long size, string how) => DriverException.DataError(
+        $"the payload ({size} bytes) is too large for {how} (limit {MaxStringBytes / 1024} KiB); use -pass-work-as-stdin or -payload-file");
 }

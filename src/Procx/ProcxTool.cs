@@ -31,18 +31,22 @@ internal static class ProcxTool
 
     public static readonly Setting TimeoutGrace = new("timeout-grace", "How long a child told to stop (timeout, shutdown) gets before SIGKILL") { Type = SettingType.Duration, Default = "10s" };
 
-    public static readonly Setting ShutdownTimeout = new("shutdown-timeout", "On SIGTERM/SIGINT, how long running children may go on before they get the signal; 0 = at once") { Type = SettingType.Duration, Default = "0" };
+    public static readonly Setting ShutdownTimeout = new("shutdown-timeout", "On SIGTERM/SIGINT/SIGHUP, how long running children may go on before they get the signal (their work is then released untouched); the default fits Kubernetes' 30 s grace period with -timeout-grace") { Type = SettingType.Duration, Default = "15s" };
 
     public static readonly Setting ExitWhenEmpty = new("exit-when-empty", "Work like -daemon until the source is empty and no job runs, then exit 0 (Kubernetes Jobs, KEDA ScaledJobs)") { Type = SettingType.Bool };
 
-    public static readonly Setting MaxFailures = new("max-failures", "After this many failed attempts of one item, dead-letter it where the driver has a dead-letter place; 0 = retry forever") { Type = SettingType.Int, Default = "0" };
+    public static readonly Setting MaxFailures = new("max-failures", "After this many failed attempts of one item: dead-letter it where the driver has a dead-letter place, else set it aside with the fail op, else park it (held, not run again) until procx exits; 0 = retry forever") { Type = SettingType.Int, Default = "0" };
+
+    public static readonly Setting FailureBackoff = new("failure-backoff", "In -daemon mode, how long a failed item is held before it is tried again, doubling with each failure of that item up to -failure-backoff-max; 0 = at once") { Type = SettingType.Duration, Default = "1s" };
+
+    public static readonly Setting FailureBackoffMax = new("failure-backoff-max", "The longest -failure-backoff grows to") { Type = SettingType.Duration, Default = "5m" };
 
     public static readonly Setting MetricsAddr = new("metrics-addr", "Serve Prometheus /metrics and /healthz on this address, e.g. :9090 or 127.0.0.1:9090");
 
     public static IReadOnlyList<Setting> CoreSettings { get; } =
     [
         Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile,
-        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, MetricsAddr,
+        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, FailureBackoff, FailureBackoffMax, MetricsAddr,
         CommonSettings.LogLevel, CommonSettings.LogFormat,
     ];
 

@@ -32,6 +32,10 @@ internal sealed class ShutdownSignals : IDisposable
     /// <summary>Cancelled on the first signal: stop fetching, stop sleeping.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
+    /// <summary>True once procx has passed a shutdown signal on to the running children: a child that fails
+    /// after this was interrupted, and its work is released rather than failed.</summary>
+    public bool Forwarding => _forwarding;
+
     /// <summary>The signal received (raw number), or 0.</summary>
     public int Received { get; private set; }
 

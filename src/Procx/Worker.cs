@@ -9,7 +9,9 @@ namespace Procx;
 /// <summary>
 /// The loop. One-shot: fetch, run, settle, exit with the job's code (0 when there was no work).
 /// -daemon / -exit-when-empty: -concurrency slots, each fetching its own item only when it is free (so
-/// procx never holds more items than free slots), running it, settling it; a failed job does not stop them.
+/// procx never holds more running items than slots), running it, settling it; a failed job does not stop
+/// them, a failure the policy says to stop on does. Failed items held for their backoff (or parked) are
+/// handed back when procx exits.
 /// </summary>
 internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
 {
@@ -20,7 +22,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         var values = commandLine.Values;
         var exitWhenEmpty = values.GetBool(ProcxTool.ExitWhenEmpty);
         var daemon = values.GetBool(ProcxTool.Daemon) || exitWhenEmpty;
-        var interval = TimeSpan.FromMilliseconds(Math.Max(0, values.GetInt(ProcxTool.DaemonInterval)));
+        var interval = TimeSpan.FromMilliseconds(values.GetInt(ProcxTool.DaemonInterval));
         var slots = Math.Max(1, values.GetInt(ProcxTool.Concurrency));
         var options = JobOptions.From(values, commandLine.Command);
         var descriptor = ProcxTool.Registry.FindSource(commandLine.Driver!.Name)!;
@@ -30,59 +32,83 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
             ? new PrometheusJobMetrics(address, descriptor.Name, log)
             : new NoMetrics();
         await using var source = descriptor.Create(new DriverContext(values, log));
-        var jobs = new JobRunner(source, descriptor.Name, options, signals, metrics, log, daemon);
+        if (options.MaxFailures > 0)
+        {
+            log.Info(MaxFailuresPlan(source, descriptor.Name, options.MaxFailures));
+        }
+        using var stop = new WorkerStop();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(signals.Stopping, stop.Token);
+        var translator = source as IFailureTranslator;
+        var settler = new Settler(translator, log, daemon, signals.Stopping);
+        await using var held = new HeldItems(source, settler, stop, log);
+        var failures = new FailureBook();
+        var jobs = new JobRunner(source, descriptor.Name, options, signals, metrics, log, daemon, settler, held, failures, stop);
+        var fetch = new FetchRetry(log, metrics, translator, stop, daemon);
 
         if (!daemon)
         {
-            return await RunOnceAsync(source, jobs, descriptor.Name).ConfigureAwait(false);
+            return await RunOnceAsync(source, jobs, fetch, stop, descriptor.Name, stopping.Token).ConfigureAwait(false);
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(signals.Stopping);
-        var retry = new FetchRetry(log, metrics);
         log.Info("worker started", ("driver", descriptor.Name), ("concurrency", slots));
         if (source is IBatchSource batch && slots > 1)
         {
-            await new BatchDispatcher(batch, jobs, retry, slots, interval, exitWhenEmpty).RunAsync(stop).ConfigureAwait(false);
+            await new BatchDispatcher(batch, jobs, fetch, held, log, slots, interval, exitWhenEmpty).RunAsync(stopping).ConfigureAwait(false);
         }
         else
         {
-            var loops = Enumerable.Range(0, slots).Select(_ => Task.Run(() => SlotAsync(source, jobs, retry, interval, exitWhenEmpty, stop)));
+            var loops = Enumerable.Range(0, slots).Select(_ => Task.Run(() => SlotAsync(source, jobs, fetch, held, interval, exitWhenEmpty, stopping)));
             await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        await held.ReturnAllAsync().ConfigureAwait(false);
+        if (stop.IsRequested)
+        {
+            log.Error("worker stopped: a failure no retry can mend (see above); every running job was settled", ("driver", descriptor.Name), ("exit_code", stop.ExitCode));
+            return stop.ExitCode;
         }
         log.Info(signals.Received != 0 ? "stopped on signal; every running job was settled" : "source empty; exiting", ("driver", descriptor.Name));
         return ExitCodes.Success;
     }
 
-    private async Task<int> RunOnceAsync(ISourceDriver source, JobRunner jobs, string driver)
+    private async Task<int> RunOnceAsync(ISourceDriver source, JobRunner jobs, FetchRetry fetch, WorkerStop stop, string driver, CancellationToken stopping)
     {
-        var item = await source.FetchAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        var item = await fetch.FetchAsync(source, TimeSpan.Zero, stopping).ConfigureAwait(false);
         if (item is null)
         {
+            if (stop.IsRequested)
+            {
+                return stop.ExitCode;
+            }
             log.Info("no work", ("driver", driver));
             return ExitCodes.Success;
         }
         await using (item)
         {
-            return await jobs.RunAsync(item).ConfigureAwait(false);
+            return (await jobs.RunAsync(item).ConfigureAwait(false)).ExitCode;
         }
     }
 
-    private async Task SlotAsync(ISourceDriver source, JobRunner jobs, FetchRetry retry, TimeSpan interval, bool exitWhenEmpty, CancellationTokenSource stop)
+    private async Task SlotAsync(ISourceDriver source, JobRunner jobs, FetchRetry fetch, HeldItems held, TimeSpan interval, bool exitWhenEmpty, CancellationTokenSource stopping)
     {
-        while (!stop.IsCancellationRequested)
+        while (!stopping.IsCancellationRequested)
         {
             var started = DateTime.UtcNow;
-            var item = await retry.FetchAsync(source, interval, stop.Token).ConfigureAwait(false);
+            var item = await fetch.FetchAsync(source, interval, stopping.Token).ConfigureAwait(false);
+            if (item is not null && await IsHeldAsync(source, held, item, log).ConfigureAwait(false))
+            {
+                item = null;
+            }
             if (item is null)
             {
-                // -exit-when-empty: this slot is done once it finds nothing while no job runs anywhere. A job
-                // still running may fail and hand its item back; its own slot then fetches it again.
+                // -exit-when-empty: this slot is done once it finds nothing while no job runs anywhere (held
+                // items do not count: they are handed back at exit). A job still running may fail and hand its
+                // item back; its own slot then fetches it again.
                 if (exitWhenEmpty && Volatile.Read(ref _running) == 0)
                 {
                     return;
                 }
                 // A blocking source already waited; only make up the rest of the interval.
-                await Sleep(interval - (DateTime.UtcNow - started), stop.Token).ConfigureAwait(false);
+                await Backoff.SleepAsync(interval - (DateTime.UtcNow - started), stopping.Token).ConfigureAwait(false);
                 continue;
             }
             Interlocked.Increment(ref _running);
@@ -100,18 +126,33 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         }
     }
 
-    internal static async Task Sleep(TimeSpan delay, CancellationToken stopping)
+    /// <summary>
+    /// A source without claims (a SQL query outside a job transaction) may hand out again an item this procx
+    /// holds for its backoff: hand the copy straight back instead of running it early.
+    /// </summary>
+    internal static async Task<bool> IsHeldAsync(ISourceDriver source, HeldItems held, WorkItem item, ILog log)
     {
-        if (delay <= TimeSpan.Zero)
+        if (held.Count == 0 || !held.Holds(FailureBook.Identity(item)))
         {
-            return;
+            return false;
         }
         try
         {
-            await Task.Delay(delay, stopping).ConfigureAwait(false);
+            await source.ReleaseAsync(item, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            log.Warn($"could not release a copy of a held item: {Drivers.Core.Failures.ErrorText.Describe(e)}");
         }
+        await item.DisposeAsync().ConfigureAwait(false);
+        return true;
     }
+
+    /// <summary>What -max-failures will do with this driver, said once at start-up.</summary>
+    private static string MaxFailuresPlan(ISourceDriver source, string driver, int max) => source switch
+    {
+        IDeadLetterSource => $"-max-failures {max}: an item that fails {max} times goes to {driver}'s dead-letter place",
+        { FailSetsAside: true } => $"-max-failures {max}: {driver} has no dead-letter place; an item that fails {max} times is set aside by the fail op",
+        _ => $"-max-failures {max}: {driver} has no dead-letter place and no fail op that sets items aside; an item that fails {max} times is parked (held by this procx, not run again) until procx exits",
+    };
 }

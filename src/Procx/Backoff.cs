@@ -19,10 +19,10 @@ internal static class Backoff
         return TimeSpan.FromTicks((long)(ticks * jitter));
     }
 
-    /// <summary>Waits, or returns early (without throwing) when <paramref name="stopping"/> fires.</summary>
+    /// <summary>Waits (for ever with <see cref="Timeout.InfiniteTimeSpan"/>), or returns early (without throwing) when <paramref name="stopping"/> fires.</summary>
     public static async Task SleepAsync(TimeSpan delay, CancellationToken stopping)
     {
-        if (delay <= TimeSpan.Zero)
+        if (delay <= TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
         {
             return;
         }

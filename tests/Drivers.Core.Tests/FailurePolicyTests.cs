@@ -26,7 +26,7 @@ public sealed class FailurePolicyTests
         { FailureKind.Transient, JobPhase.Run, FailureAction.ReleaseItem, 74 },
         { FailureKind.Transient, JobPhase.Clear, FailureAction.Retry, 69 },
         { FailureKind.Transient, JobPhase.Fail, FailureAction.Retry, 69 },
-        { FailureKind.Transient, JobPhase.Push, FailureAction.Retry, 69 },
+        { FailureKind.Transient, JobPhase.Push, FailureAction.Stop, 69 },
         { FailureKind.Lost, JobPhase.Fetch, FailureAction.Retry, 75 },
         { FailureKind.Lost, JobPhase.Deliver, FailureAction.LeaveItem, 75 },
         { FailureKind.Lost, JobPhase.Run, FailureAction.LeaveItem, 75 },
@@ -57,7 +57,6 @@ public sealed class FailurePolicyTests
     [InlineData(JobPhase.Clear, FailureAction.LeaveItem, 75)]
     [InlineData(JobPhase.Fail, FailureAction.LeaveItem, 75)]
     [InlineData(JobPhase.Fetch, FailureAction.Stop, 69)]
-    [InlineData(JobPhase.Push, FailureAction.Stop, 69)]
     public void Retries_used_up(JobPhase phase, FailureAction action, int exitCode) =>
         Assert.Equal(new FailureDecision(action, exitCode), FailurePolicy.AfterRetries(phase));
 

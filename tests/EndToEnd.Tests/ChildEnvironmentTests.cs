@@ -3,7 +3,7 @@ using Xunit;
 
 namespace EndToEnd.Tests;
 
-/// <summary>The child sees the host environment minus procx's own PROCX_* settings, plus PROCX_PAYLOAD.</summary>
+/// <summary>The child sees the host environment minus procx's own PROCX_* settings, plus PROCX_PAYLOAD, PROCX_JOB_ID and PROCX_ATTEMPT.</summary>
 public sealed class ChildEnvironmentTests
 {
     private static readonly Dictionary<string, string> Env = new()
@@ -19,7 +19,7 @@ public sealed class ChildEnvironmentTests
     {
         var r = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "local", "sh", "-c", "env | grep -E '^(PROCX|PUSHX|OTHER)_' | sort"], Env);
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Equal("OTHER_VAR=kept\nPROCX_PAYLOAD=work\nPUSHX_DRIVER=local\n", r.StdoutText);
+        Assert.Equal("OTHER_VAR=kept\nPROCX_ATTEMPT=1\nPROCX_JOB_ID=local\nPROCX_PAYLOAD=work\nPUSHX_DRIVER=local\n", r.StdoutText);
     }
 
     [Fact]

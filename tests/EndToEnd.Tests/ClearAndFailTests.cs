@@ -46,14 +46,15 @@ public sealed class ClearAndFailTests
     }
 
     [Fact]
-    public async Task Child_not_found_fails_the_work_with_127()
+    public async Task Child_not_found_exits_127_and_leaves_the_work_untouched()
     {
         using var dir = new WorkFolder();
         dir.Put("a.json", "{}");
         var r = await ToolRunner.RunAsync(ToolRunner.Procx, [.. dir.FsSource("a.json"), "/no/such/program"]);
         Assert.Equal(127, r.ExitCode);
         Assert.Contains("/no/such/program", r.Stderr);
-        Assert.Equal(["a.json"], WorkFolder.Names(dir.Failed));
+        Assert.Equal(["a.json"], WorkFolder.Names(dir.Work)); // not the item's fault: not failed
+        Assert.Empty(WorkFolder.Names(dir.Failed));
     }
 
     [Fact]
@@ -79,20 +80,22 @@ public sealed class ClearAndFailTests
     }
 
     [Fact]
-    public async Task Sigterm_during_a_job_is_forwarded_and_the_exit_code_decides()
+    public async Task Sigterm_during_a_job_is_forwarded_and_the_interrupted_work_is_released()
     {
         using var dir = new WorkFolder();
         dir.Put("a.json", "{}");
         var started = Path.Combine(dir.Root, "started");
-        // The child exits 3 when told to stop: procx must fail the work and exit 3.
+        // The child exits 3 when told to stop: it was interrupted, not wrong, so the work is released
+        // untouched (not moved to failed/), and one-shot procx exits with the child's code.
         var script = $"trap 'exit 3' TERM; touch {started}; while true; do sleep 0.1; done";
-        using var procx = ToolRunner.Start(ToolRunner.Procx, [.. dir.FsSource("a.json"), "sh", "-c", script]);
+        using var procx = ToolRunner.Start(ToolRunner.Procx, [.. dir.FsSource("a.json"), "-shutdown-timeout", "0", "sh", "-c", script]);
         var stderr = procx.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await WaitUntil(() => File.Exists(started));
         Process.Start("kill", ["-TERM", procx.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         await procx.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
         Assert.True(procx.ExitCode == 3, await stderr);
-        Assert.Equal(["a.json"], WorkFolder.Names(dir.Failed));
+        Assert.Equal(["a.json"], WorkFolder.Names(dir.Work));
+        Assert.Empty(WorkFolder.Names(dir.Failed));
     }
 
     [Fact]

@@ -58,7 +58,9 @@ public static class FailurePolicy
         (FailureKind.Data, JobPhase.Push) => new(FailureAction.Stop, ExitCodes.DataError),
 
         // The provider (or the local disk) is not answering for now.
-        (FailureKind.Transient, JobPhase.Fetch or JobPhase.Clear or JobPhase.Fail or JobPhase.Push) => new(FailureAction.Retry, ExitCodes.Unavailable),
+        (FailureKind.Transient, JobPhase.Fetch or JobPhase.Clear or JobPhase.Fail) => new(FailureAction.Retry, ExitCodes.Unavailable),
+        // pushx does not push twice on its own: a push that may have landed is for the caller to retry.
+        (FailureKind.Transient, JobPhase.Push) => new(FailureAction.Stop, ExitCodes.Unavailable),
         (FailureKind.Transient, JobPhase.Deliver or JobPhase.Run) => new(FailureAction.ReleaseItem, ExitCodes.IoError),
 
         // The claim is gone: whatever we did now could act on an item another worker holds.

@@ -120,7 +120,10 @@ internal sealed class FilledQueue : IDisposable
         var redis = global::Worker.FaultTests.Redis.Connect(host, port);
         var (key, sink) = (global::Worker.FaultTests.Redis.NewKey(prefix), global::Worker.FaultTests.Redis.NewKey(prefix + "-sink"));
         var items = Enumerable.Range(1, count).Select(i => $"item-{i:D4}").ToList();
-        await redis.GetDatabase().ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
+        if (count > 0)
+        {
+            await redis.GetDatabase().ListRightPushAsync(key, items.Select(i => (RedisValue)i).ToArray());
+        }
         return new FilledQueue(redis, key, sink, items, global::Worker.FaultTests.Redis.BridgeEnv(host, port, key, sink));
     }
 

@@ -36,6 +36,15 @@ internal static class StreamState
 
 public sealed class RedisStreamSourceConformanceTests : SourceConformanceTests
 {
+    /// <summary>
+    /// Longer than the suite's fetch wait, so a released entry that merely stayed pending (claimable only
+    /// after this idle time) fails the release tests; short enough for the failed-entry test to wait out.
+    /// </summary>
+    private const string ClaimIdle = "3s";
+
+    /// <summary>-redis-stream-fail-op pending: a failed entry is claimed again once idle for <see cref="ClaimIdle"/>.</summary>
+    protected override TimeSpan RedeliveryWait => TimeSpan.FromSeconds(10);
+
     protected override async Task<ISourceHarness> CreateHarnessAsync() => new Harness(await RedisService.ClientAsync());
 
     private sealed class Harness(ConnectionMultiplexer client) : ISourceHarness
@@ -43,7 +52,7 @@ public sealed class RedisStreamSourceConformanceTests : SourceConformanceTests
         private readonly string _key = RedisService.NewKey("stream");
 
         public ISourceDriver CreateSource() => DriverFactory.Source(RedisService.Registry, "redis-stream",
-            RedisService.Flags(_key, ("redis-stream-consumer-group", "workers")));
+            RedisService.Flags(_key, ("redis-stream-consumer-group", "workers"), ("redis-stream-claim-idle", ClaimIdle)));
 
         // The form redis-stream's sink gives input that is not a JSON object: one field named payload.
         public Task EnqueueAsync(byte[] payload) => client.GetDatabase().StreamAddAsync(_key, "payload", payload);

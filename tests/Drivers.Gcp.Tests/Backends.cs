@@ -57,7 +57,7 @@ public abstract class Backend : IAsyncDisposable
     {
         if (!TestServices.DockerAvailable)
         {
-            Assert.Skip($"{service} emulator container not run: no Docker engine here (the wire-level fake runs instead)");
+            Assert.Skip($"{service} emulator container not run: no Docker engine here (the ...OnFake... tests run the same cases against the wire-level fake)");
         }
         var hostPort = FreePort();
         var container = new ContainerBuilder(image)

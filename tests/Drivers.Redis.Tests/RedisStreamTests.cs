@@ -188,6 +188,37 @@ public sealed class RedisStreamTests
     }
 
     [Fact]
+    public async Task Released_entry_claimed_by_another_procx_is_not_taken_back_as_well()
+    {
+        var client = await RedisService.ClientAsync();
+        var db = client.GetDatabase();
+        var key = RedisService.NewKey("stream-release");
+        try
+        {
+            await db.StreamAddAsync(key, "payload", "once");
+            var flags = RedisService.Flags(key, ("redis-stream-consumer-group", "g"), ("redis-stream-claim-idle", "30s"));
+            await using var stopping = DriverFactory.Source(RedisService.Registry, "redis-stream", flags);
+            await using var other = DriverFactory.Source(RedisService.Registry, "redis-stream", flags);
+            await using (var item = (await stopping.FetchAsync(TimeSpan.Zero, Ct))!)
+            {
+                await stopping.ReleaseAsync(item, Ct);
+            }
+            // The other procx claims it at once (no 30s idle wait) ...
+            await using var taken = await other.FetchAsync(TimeSpan.Zero, Ct);
+            Assert.Equal("once", Encoding.UTF8.GetString(await taken!.Payload.ReadAllBytesAsync(Ct)));
+            Assert.Equal(2, taken.DeliveryCount); // a second delivery, to another consumer
+            // ... so the releasing procx must not hand it out a second time.
+            Assert.Null(await stopping.FetchAsync(TimeSpan.Zero, Ct));
+            var pending = Assert.Single(await db.StreamPendingMessagesAsync(key, "g", 10, RedisValue.Null));
+            Assert.Equal(taken.Id, pending.MessageId.ToString());
+        }
+        finally
+        {
+            await RedisService.DeleteAsync(key);
+        }
+    }
+
+    [Fact]
     public async Task Blocking_fetch_returns_an_entry_added_while_it_waits()
     {
         var client = await RedisService.ClientAsync();

@@ -122,10 +122,10 @@ public sealed class BigQuerySafetyTests
     [Fact]
     public void String_outside_quotes_is_refused_with_a_clear_error()
     {
-        var e = Assert.Throws<CliException>(() => Render(SeedQuery, """{"id":"1); DROP TABLE x; --","name":"a","another":"b"}"""));
+        var e = Assert.Throws<DriverException>(() => Render(SeedQuery, """{"id":"1); DROP TABLE x; --","name":"a","another":"b"}"""));
         Assert.Contains("{{id}}", e.Message, StringComparison.Ordinal);
         Assert.Contains("outside quotes", e.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.DataError, e.ExitCode);
+        Assert.Equal(FailureKind.Data, e.Kind);
     }
 
     [Theory]
@@ -136,7 +136,7 @@ public sealed class BigQuerySafetyTests
     public void Numbers_booleans_and_null_stand_outside_quotes(string json, string expected) => Assert.Equal(expected, Render("SELECT {{v}}", json));
 
     [Fact]
-    public void Missing_value_outside_quotes_is_refused() => Assert.Throws<CliException>(() => Render("SELECT {{nope}}", "{}"));
+    public void Missing_value_outside_quotes_is_refused() => Assert.Throws<DriverException>(() => Render("SELECT {{nope}}", "{}"));
 
     [Fact]
     public void Quotes_inside_comments_and_escaped_quotes_do_not_confuse_the_scanner()
@@ -149,12 +149,12 @@ public sealed class BigQuerySafetyTests
     public void Raw_string_takes_only_values_it_can_hold()
     {
         Assert.Equal("SELECT r\"a.b\"", Render("SELECT r\"{{v}}\"", """{"v":"a.b"}"""));
-        Assert.Throws<CliException>(() => Render("SELECT r\"{{v}}\"", """{"v":"a\"b"}"""));
+        Assert.Throws<DriverException>(() => Render("SELECT r\"{{v}}\"", """{"v":"a\"b"}"""));
     }
 
     [Fact]
     public void Hole_in_a_comment_is_refused_at_start_up() =>
-        Assert.Throws<CliException>(() => BigQuerySql.Validate(Template.Parse("SELECT 1 -- {{v}}"), "gcp-bq-query"));
+        Assert.Throws<DriverException>(() => BigQuerySql.Validate(Template.Parse("SELECT 1 -- {{v}}"), "gcp-bq-query"));
 
     [Fact]
     public async Task Injection_attempt_is_inserted_as_data_on_the_fake()

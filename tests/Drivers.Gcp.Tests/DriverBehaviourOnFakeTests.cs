@@ -118,8 +118,8 @@ public sealed class DriverBehaviourOnFakeTests
         {
             ["gcp-pubsub-emulator-host"] = backend.HostPort, ["gcp-project-id"] = PubSubBackend.Project, ["gcp-pubsub-topic"] = topic,
         });
-        var e = await Assert.ThrowsAsync<CliException>(() => sink.PushAsync(Payload.FromBytes(new byte[10_000_001]), Ct));
-        Assert.Equal(ExitCodes.DataError, e.ExitCode);
+        var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes(new byte[10_000_001]), Ct));
+        Assert.Equal(FailureKind.Data, e.Kind);
     }
 
     [Fact]
@@ -140,8 +140,8 @@ public sealed class DriverBehaviourOnFakeTests
         {
             backend.Fake.InjectedFailures.Enqueue(HttpStatusCode.InternalServerError);
         }
-        var e = await Assert.ThrowsAsync<CliException>(() => sink.PushAsync(Payload.FromBytes("no"u8.ToArray()), Ct));
-        Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
+        var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes("no"u8.ToArray()), Ct));
+        Assert.Equal(FailureKind.Transient, e.Kind);
         Assert.Contains("Pub/Sub publish", e.Message, StringComparison.Ordinal);
         Assert.Contains("HTTP 500 UNAVAILABLE: injected failure", e.Message, StringComparison.Ordinal);
     }
@@ -153,8 +153,8 @@ public sealed class DriverBehaviourOnFakeTests
         {
             ["gcp-pubsub-emulator-host"] = "127.0.0.1:1", ["gcp-project-id"] = "p", ["gcp-pubsub-topic"] = "t",
         });
-        var e = await Assert.ThrowsAsync<CliException>(() => sink.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
-        Assert.Equal(ExitCodes.Unavailable, e.ExitCode);
+        var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
+        Assert.Equal(FailureKind.Transient, e.Kind);
         Assert.Contains("cannot reach http://127.0.0.1:1", e.Message, StringComparison.Ordinal);
     }
 
@@ -273,7 +273,7 @@ public sealed class DriverBehaviourOnFakeTests
         Assert.Equal("metadata-project", await metadata.ProjectIdAsync(http, Ct));
 
         var none = GcpCredentials.Resolve(null, Path.Combine(dir, "none"), "127.0.0.1:1");
-        var e = await Assert.ThrowsAsync<CliException>(() => none.AccessTokenAsync(http, Ct));
+        var e = await Assert.ThrowsAsync<DriverException>(() => none.AccessTokenAsync(http, Ct));
         Assert.Contains("no Google credentials found", e.Message, StringComparison.Ordinal);
         Directory.Delete(dir, recursive: true);
     }
@@ -283,11 +283,11 @@ public sealed class DriverBehaviourOnFakeTests
     {
         var path = Path.GetTempFileName();
         File.WriteAllText(path, """{"type":"external_account"}""");
-        var e = Assert.Throws<CliException>(() => GcpCredentials.Resolve(path, null, null));
-        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        var e = Assert.Throws<DriverException>(() => GcpCredentials.Resolve(path, null, null));
+        Assert.Equal(FailureKind.Configuration, e.Kind);
         Assert.Contains("external_account", e.Message, StringComparison.Ordinal);
         File.Delete(path);
-        Assert.Throws<CliException>(() => GcpCredentials.Resolve(path, null, null));
+        Assert.Throws<DriverException>(() => GcpCredentials.Resolve(path, null, null));
     }
 
     [Fact]

@@ -179,7 +179,7 @@ public sealed class FirestoreBehaviourOnFakeTests
         {
             (await http.PatchAsJsonAsync($"{FirestoreRest.Root}/tasks/a", new JsonObject { ["fields"] = Doc("edited", 2) }, Ct)).EnsureSuccessStatusCode();
         }
-        var e = await Assert.ThrowsAsync<CliException>(() => source.ClearAsync(item, Ct));
+        var e = await Assert.ThrowsAsync<DriverException>(() => source.ClearAsync(item, Ct));
         Assert.Contains("FAILED_PRECONDITION", e.Message, StringComparison.Ordinal);
         Assert.Equal("edited", fake.Collection("tasks")["a"]["status"]!.GetValue<string>());
         Assert.Empty(fake.Collection("archive"));
@@ -197,7 +197,7 @@ public sealed class FirestoreBehaviourOnFakeTests
         var (id, doc) = Assert.Single(fake.Collection("events"));
         Assert.Equal(20, id.Length);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"kind":"a","n":[1,2.5,{"x":null}]}"""), doc));
-        var e = await Assert.ThrowsAsync<CliException>(() => sink.PushAsync(Payload.FromBytes("[1]"u8.ToArray()), Ct));
-        Assert.Equal(ExitCodes.DataError, e.ExitCode);
+        var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes("[1]"u8.ToArray()), Ct));
+        Assert.Equal(FailureKind.Data, e.Kind);
     }
 }

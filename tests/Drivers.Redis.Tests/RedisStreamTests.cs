@@ -281,7 +281,7 @@ public sealed class RedisStreamTests
             Assert.Equal(["payload=plain text"], entries[2].Values.Select(v => $"{v.Name}={v.Value}"));
 
             await using var explicitId = DriverFactory.Sink(RedisService.Registry, "redis-stream", RedisService.Flags(key, ("redis-message-id", "1-1")));
-            var error = await Assert.ThrowsAsync<Drivers.Core.CliException>(() => explicitId.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
+            var error = await Assert.ThrowsAsync<DriverException>(() => explicitId.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
             Assert.Contains("-redis-message-id", error.Message, StringComparison.Ordinal);
         }
         finally

@@ -82,15 +82,10 @@ internal sealed class BigQuerySource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, BigQuerySettings.FailQuery, cancellationToken);
 
+    /// <summary>Its rows are no longer held here: the next fetch may take them again. No statement runs.</summary>
     public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        lock (_gate)
-        {
-            foreach (var key in (List<string>)item.DriverState!)
-            {
-                _inFlight.Remove(key);
-            }
-        }
+        Forget(item);
         return Task.CompletedTask;
     }
 
@@ -108,12 +103,17 @@ internal sealed class BigQuerySource : ISourceDriver
         }
         finally
         {
-            lock (_gate)
+            Forget(item);
+        }
+    }
+
+    private void Forget(WorkItem item)
+    {
+        lock (_gate)
+        {
+            foreach (var key in (List<string>)item.DriverState!)
             {
-                foreach (var key in (List<string>)item.DriverState!)
-                {
-                    _inFlight.Remove(key);
-                }
+                _inFlight.Remove(key);
             }
         }
     }

@@ -115,6 +115,9 @@ internal sealed class FirestoreSource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, "fail", cancellationToken);
 
+    /// <summary>rm and mv take a failed document out of the collection; update may or may not leave it matching the query.</summary>
+    public bool FailSetsAside => _fail.Op == "rm" || (_fail.Op == "mv" && _fail.Collection!.Trim('/') != _collection);
+
     public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -89,11 +89,17 @@ internal sealed class GcsSource : ISourceDriver
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _fail, "fail", cancellationToken);
 
+    /// <summary>No longer running here; whether it failed here before stays as it was (a release is no attempt).</summary>
     public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        Release(item.Key!, failed: false);
+        lock (_gate)
+        {
+            _inFlight.Remove(item.Key!);
+        }
         return Task.CompletedTask;
     }
+
+    public bool FailSetsAside => _fail.Op != DispositionOp.None;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 

@@ -68,6 +68,9 @@ internal sealed class RedisPubSubSource : ISourceDriver
         return Task.CompletedTask;
     }
 
+    /// <summary>A failed message is dropped, so no later fetch sees it: holding it back first would gain nothing.</summary>
+    public bool FailSetsAside => true;
+
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken)
     {
         _log.Warn("redis-pubsub cannot redeliver: the failed message is dropped", ("channel", _channel.ToString()));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Drivers.Core.Contracts;
@@ -14,7 +15,9 @@ namespace Drivers.Redis;
 /// entry as a JSON object of its fields (or of <c>-redis-stream-value-keys</c>); an entry whose only field is
 /// <c>payload</c> is handed over as that field's bytes, unchanged. Clear and fail ack or ack-and-delete it;
 /// fail may also leave it pending. The host renews the claim of a running job (<see cref="ILeasedSource"/>),
-/// and after <c>-max-failures</c> deliveries dead-letters the entry to the stream <c>KEY:dead</c>.
+/// and after <c>-max-failures</c> deliveries dead-letters the entry to the stream <c>KEY:dead</c>. A released
+/// entry (not attempted to the end) comes back at once with its delivery count unchanged: to this procx's next
+/// fetch, or to another procx's claim if this one stops.
 /// </summary>
 internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLetterSource
 {
@@ -32,6 +35,7 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLet
     private readonly TimeSpan _claimIdle;
     private readonly SemaphoreSlim _blockingGate = new(1, 1);
     private readonly Lock _cursorGate = new();
+    private readonly ConcurrentQueue<WorkItem> _released = new();
     private RedisValue _claimCursor = "0-0";
     private volatile bool _groupReady;
 
@@ -80,8 +84,22 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLet
 
     public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => SettleAsync(item, _failOp, cancellationToken);
 
-    /// <summary>The entry stays pending for this group: another consumer claims it once it has been idle long enough.</summary>
-    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Only ack and del take a failed entry out of the group's way; a pending one is claimed again.</summary>
+    public bool FailSetsAside => _failOp is "ack" or "del";
+
+    /// <summary>
+    /// The entry stays pending to this consumer, but its idle time is set to -redis-stream-claim-idle (XCLAIM
+    /// IDLE … JUSTID, which leaves the delivery count alone), so another procx's XAUTOCLAIM may take it at once
+    /// when this one is stopping; this procx's own next fetch takes it back first (<see cref="TakeBackReleasedAsync"/>).
+    /// </summary>
+    public async Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        await _connection.RunAsync(
+            db => db.ExecuteAsync("XCLAIM", _key, _group, _consumer, "0", item.Id!, "IDLE", ClaimIdleMs, "JUSTID"), cancellationToken).ConfigureAwait(false);
+        _released.Enqueue(item);
+    }
+
+    private string ClaimIdleMs => ((long)_claimIdle.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Resets the entry's idle time (XCLAIM to this consumer) so that no other procx claims it while it runs.</summary>
     public Task RenewLeaseAsync(WorkItem item, CancellationToken cancellationToken) =>
@@ -171,6 +189,10 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLet
 
     private async Task<WorkItem?> ReadAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
+        if (await TakeBackReleasedAsync(cancellationToken).ConfigureAwait(false) is { } released)
+        {
+            return released;
+        }
         if (await ClaimIdleAsync(cancellationToken).ConfigureAwait(false) is { } claimed)
         {
             return claimed;
@@ -181,6 +203,26 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLet
             return entries.Length == 0 ? null : ToWorkItem(entries[0].Id, entries[0].Values.Select(v => (v.Name, v.Value)).ToList());
         }
         return await BlockingReadAsync(wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A released entry, claimed back (XCLAIM JUSTID: delivery count unchanged) only while it has stayed idle
+    /// since the release: a claim by another procx (XAUTOCLAIM) resets the idle time, so it is never run twice.
+    /// </summary>
+    private async Task<WorkItem?> TakeBackReleasedAsync(CancellationToken cancellationToken)
+    {
+        while (_released.TryDequeue(out var item))
+        {
+            var claimed = await _connection.RunAsync(
+                db => db.ExecuteAsync("XCLAIM", _key, _group, _consumer, ClaimIdleMs, item.Id!, "JUSTID"), cancellationToken, IsNoGroup).ConfigureAwait(false);
+            if (claimed.Length == 1)
+            {
+                var fields = ((NameValueEntry[])item.DriverState!).Select(f => (f.Name, f.Value)).ToList();
+                return ToWorkItem(item.Id!, fields, item.DeliveryCount);
+            }
+            _log.Debug("a released entry was claimed by another procx or settled meanwhile", ("id", item.Id));
+        }
+        return null;
     }
 
     /// <summary>One XAUTOCLAIM step; the cursor walks the pending list across calls.</summary>

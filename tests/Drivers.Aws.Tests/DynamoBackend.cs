@@ -7,11 +7,14 @@ using DotNet.Testcontainers.Containers;
 namespace Drivers.Aws.Tests;
 
 /// <summary>
-/// Where the DynamoDB tests run: PROCX_TEST_DYNAMO (a DynamoDB Local or LocalStack URL), else DynamoDB Local in
-/// a Testcontainers container where Docker is there, else the in-process wire-level fake. Each test gets its
-/// own table with a string hash key ("id" unless told).
+/// Where a DynamoDB test runs, chosen by the test class, never by what happens to be missing:
+/// <see cref="FakeAsync"/> is the in-process wire-level fake (its classes are named …OnFake…, their
+/// [backend] line says "fake"); <see cref="EmulatorAsync"/> is PROCX_TEST_DYNAMO (a DynamoDB Local or
+/// LocalStack URL), else DynamoDB Local under Testcontainers where Docker is there, else a visible skip
+/// (no DynamoDB server is installed on this machine, tests/services has none). Each test gets its own
+/// table with a string hash key ("id" unless told).
 /// </summary>
-internal sealed class DynamoBackend : IAsyncDisposable
+public sealed class DynamoBackend : IAsyncDisposable
 {
     private static readonly SemaphoreSlim ContainerGate = new(1, 1);
     private static IContainer? _container;
@@ -31,27 +34,39 @@ internal sealed class DynamoBackend : IAsyncDisposable
 
     public string Table { get; private set; } = "";
 
-    public static async Task<DynamoBackend> CreateAsync(string hashKey = "id")
+    /// <summary>The in-process wire-level fake (<see cref="FakeDynamoDb"/>).</summary>
+    public static async Task<DynamoBackend> FakeAsync(string hashKey = "id")
     {
         _ = AwsTestServices.Registry; // sets the emulator credentials for the drivers' credential chain
-        DynamoBackend backend;
+        var fake = await FakeDynamoDb.StartAsync();
+        TestServices.AnnounceFake("dynamodb", $"in-process wire-level FakeDynamoDb at {fake.Endpoint}");
+        var backend = new DynamoBackend(fake.Endpoint, fake);
+        await backend.CreateTableAsync(AwsTestServices.UniqueName("jobs"), hashKey);
+        return backend;
+    }
+
+    /// <summary>A real DynamoDB emulator: PROCX_TEST_DYNAMO, else DynamoDB Local under Testcontainers, else a skip saying so.</summary>
+    public static async Task<DynamoBackend> EmulatorAsync(string hashKey = "id")
+    {
+        _ = AwsTestServices.Registry;
+        string endpoint;
         if (Environment.GetEnvironmentVariable("PROCX_TEST_DYNAMO") is { Length: > 0 } url)
         {
-            TestServices.Announce("dynamodb", $"real emulator at {url} (PROCX_TEST_DYNAMO)");
-            backend = new DynamoBackend(url, null);
+            endpoint = url;
+            TestServices.Announce("dynamodb", $"DynamoDB emulator at {url} (PROCX_TEST_DYNAMO)");
         }
         else if (TestServices.DockerAvailable)
         {
-            var endpoint = await StartContainerAsync();
+            endpoint = await StartContainerAsync();
             TestServices.Announce("dynamodb", $"DynamoDB Local (Testcontainers) at {endpoint}");
-            backend = new DynamoBackend(endpoint, null);
         }
         else
         {
-            var fake = await FakeDynamoDb.StartAsync();
-            TestServices.Announce("dynamodb", $"wire-level fake at {fake.Endpoint} (no PROCX_TEST_DYNAMO, no Docker)");
-            backend = new DynamoBackend(fake.Endpoint, fake);
+            // Not one of tests/services: nothing to require here; the …OnFake… classes run the same cases.
+            Xunit.Assert.Skip("no DynamoDB emulator here: set PROCX_TEST_DYNAMO to a DynamoDB Local URL or run where Docker is available (the ...OnFake... tests run the same cases against the wire-level fake)");
+            endpoint = ""; // not reached
         }
+        var backend = new DynamoBackend(endpoint, null);
         await backend.CreateTableAsync(AwsTestServices.UniqueName("jobs"), hashKey);
         return backend;
     }

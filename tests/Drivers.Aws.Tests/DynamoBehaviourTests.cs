@@ -6,14 +6,16 @@ using Xunit;
 namespace Drivers.Aws.Tests;
 
 /// <summary>The original's aws-dynamo settings: retrieve field, limit, next token, DynamoDB JSON, templates.</summary>
-public sealed class DynamoBehaviourTests
+public abstract class DynamoBehaviour
 {
+    protected abstract Task<DynamoBackend> BackendAsync();
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Whole_item_is_plain_json_by_default_and_dynamodb_json_when_asked()
     {
-        await using var backend = await DynamoBackend.CreateAsync();
+        await using var backend = await BackendAsync();
         await backend.PutAsync("{'id': 'a', 'n': 5, 'ok': true}");
         var query = ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\"");
 
@@ -38,7 +40,7 @@ public sealed class DynamoBehaviourTests
     [Fact]
     public async Task Limit_and_next_token_page_through_and_the_token_can_be_included()
     {
-        await using var backend = await DynamoBackend.CreateAsync();
+        await using var backend = await BackendAsync();
         await backend.PutAsync("{'id': 'a'}");
         await backend.PutAsync("{'id': 'b'}");
         await using var source = DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
@@ -59,7 +61,7 @@ public sealed class DynamoBehaviourTests
     [Fact]
     public async Task Retrieve_field_hands_over_one_field_and_a_missing_one_is_no_work()
     {
-        await using var backend = await DynamoBackend.CreateAsync();
+        await using var backend = await BackendAsync();
         await backend.PutAsync("{'id': 'a', 'work': 'hello'}");
         await using (var source = DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
             ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\""), ("aws-dynamo-retrieve-field", "work"))))
@@ -76,7 +78,7 @@ public sealed class DynamoBehaviourTests
     [Fact]
     public async Task Fail_query_renders_from_the_failed_item_with_quotes_escaped()
     {
-        await using var backend = await DynamoBackend.CreateAsync();
+        await using var backend = await BackendAsync();
         await backend.PutAsync("{'id': 'it''s', 'status': 'pending'}");
         await using var source = DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
             ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\" WHERE \"status\" = 'pending'"),
@@ -91,4 +93,14 @@ public sealed class DynamoBehaviourTests
         Assert.Equal("failed", stored["status"].S);
         Assert.Null(await source.FetchAsync(TimeSpan.Zero, Ct));
     }
+}
+
+public sealed class DynamoBehaviourOnFakeTests : DynamoBehaviour
+{
+    protected override Task<DynamoBackend> BackendAsync() => DynamoBackend.FakeAsync();
+}
+
+public sealed class DynamoBehaviourOnEmulatorTests : DynamoBehaviour
+{
+    protected override Task<DynamoBackend> BackendAsync() => DynamoBackend.EmulatorAsync();
 }

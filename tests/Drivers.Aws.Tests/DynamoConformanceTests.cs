@@ -6,26 +6,29 @@ namespace Drivers.Aws.Tests;
 
 /// <summary>
 /// aws-dynamo against the shared suite. A job is an item {id, status, work}; the child gets the "work"
-/// field (-aws-dynamo-retrieve-field), clear deletes the item, fail marks it failed. DynamoDB strings are
-/// text, so the byte-exact tests store the payload base64 in "work" and the harness decodes it: the bytes the
-/// child receives are then the base64 text, which the harness maps back.
+/// field (-aws-dynamo-retrieve-field), clear deletes the item, fail flags it failed and leaves it pending (so
+/// a failed job comes back to a later fetch). DynamoDB strings are text, so the harness stores each payload
+/// base64 in "work" and the suite checks that the driver hands over exactly that text
+/// (<see cref="ISourceHarness.HandedOver"/>); nothing wraps the driver.
 /// </summary>
-public sealed class DynamoSourceConformanceTests : SourceConformanceTests
+public abstract class DynamoSourceConformance : SourceConformanceTests
 {
     /// <summary>DynamoDB caps an item at 400 KB; base64 makes the payload 4/3 larger.</summary>
     protected override int LargePayloadBytes => 256 * 1024;
 
-    protected override async Task<ISourceHarness> CreateHarnessAsync() => new Harness(await DynamoBackend.CreateAsync());
+    protected abstract Task<DynamoBackend> BackendAsync();
+
+    protected override async Task<ISourceHarness> CreateHarnessAsync() => new Harness(await BackendAsync());
 
     private sealed class Harness(DynamoBackend backend) : ISourceHarness
     {
         private int _count;
 
-        public ISourceDriver CreateSource() => new DecodingSource(DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
+        public ISourceDriver CreateSource() => DriverFactory.Source(AwsTestServices.Registry, "aws-dynamo", backend.Flags(
             ("aws-dynamo-retrieve-query", "SELECT * FROM \"$TABLE\" WHERE \"status\" = 'pending'"),
             ("aws-dynamo-retrieve-field", "work"),
             ("aws-dynamo-clear-query", "DELETE FROM \"$TABLE\" WHERE \"id\" = '{{id}}'"),
-            ("aws-dynamo-fail-query", "UPDATE \"$TABLE\" SET \"status\" = 'failed' WHERE \"id\" = '{{id}}'"))));
+            ("aws-dynamo-fail-query", "UPDATE \"$TABLE\" SET \"failed\" = 'yes' WHERE \"id\" = '{{id}}'")));
 
         // PutItem rather than PartiQL: a statement is capped at 8 KiB, the large payload is not.
         public Task EnqueueAsync(byte[] payload) => backend.Client.PutItemAsync(backend.Table, new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>
@@ -35,48 +38,40 @@ public sealed class DynamoSourceConformanceTests : SourceConformanceTests
             ["work"] = new() { S = Convert.ToBase64String(payload) },
         });
 
-        public async Task<IReadOnlyList<byte[]>> RecoverableAsync() =>
-            [.. (await backend.ScanAsync()).OrderBy(i => i["id"].S, StringComparer.Ordinal).Select(i => Convert.FromBase64String(i["work"].S))];
+        /// <summary>The "work" string, which is what the child gets.</summary>
+        public byte[] HandedOver(byte[] payload) => Encoding.UTF8.GetBytes(Convert.ToBase64String(payload));
+
+        public async Task<IReadOnlyList<byte[]>> RecoverableAsync() => Work(await backend.ScanAsync());
+
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync() => Work((await backend.ScanAsync()).Where(i => i.ContainsKey("failed")));
 
         public ValueTask DisposeAsync() => backend.DisposeAsync();
-    }
 
-    /// <summary>Maps the base64 text the driver hands over back to the enqueued bytes.</summary>
-    private sealed class DecodingSource(ISourceDriver inner) : ISourceDriver
-    {
-        public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
-        {
-            var item = await inner.FetchAsync(wait, cancellationToken);
-            if (item is null)
-            {
-                return null;
-            }
-            var text = Encoding.UTF8.GetString(await item.Payload.ReadAllBytesAsync(cancellationToken));
-            return new WorkItem(Payload.FromBytes(Convert.FromBase64String(text)))
-            {
-                Key = item.Key,
-                Id = item.Id,
-                TemplateData = item.TemplateData,
-                DriverState = item,
-            };
-        }
-
-        public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => inner.ClearAsync((WorkItem)item.DriverState!, cancellationToken);
-
-        public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => inner.FailAsync((WorkItem)item.DriverState!, cancellationToken);
-
-        public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => inner.ReleaseAsync((WorkItem)item.DriverState!, cancellationToken);
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
+        private static List<byte[]> Work(IEnumerable<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>> items) =>
+            [.. items.OrderBy(i => i["id"].S, StringComparer.Ordinal).Select(i => Convert.FromBase64String(i["work"].S))];
     }
 }
 
-public sealed class DynamoSinkConformanceTests : SinkConformanceTests
+/// <summary>The suite against the in-process wire-level fake: no DynamoDB server runs on this machine.</summary>
+public sealed class DynamoSourceOnFakeTests : DynamoSourceConformance
+{
+    protected override Task<DynamoBackend> BackendAsync() => DynamoBackend.FakeAsync();
+}
+
+/// <summary>The suite against DynamoDB Local (PROCX_TEST_DYNAMO or Testcontainers); skipped, saying so, without one.</summary>
+public sealed class DynamoSourceOnEmulatorTests : DynamoSourceConformance
+{
+    protected override Task<DynamoBackend> BackendAsync() => DynamoBackend.EmulatorAsync();
+}
+
+public abstract class DynamoSinkConformance : SinkConformanceTests
 {
     /// <summary>The sink stores JSON documents as items, not raw bytes.</summary>
     protected override bool StoresRawBytes => false;
 
-    protected override async Task<ISinkHarness> CreateHarnessAsync() => new Harness(await DynamoBackend.CreateAsync(hashKey: "pk"));
+    protected abstract Task<DynamoBackend> BackendAsync(string hashKey);
+
+    protected override async Task<ISinkHarness> CreateHarnessAsync() => new Harness(await BackendAsync("pk"));
 
     private sealed class Harness(DynamoBackend backend) : ISinkHarness
     {
@@ -116,4 +111,14 @@ public sealed class DynamoSinkConformanceTests : SinkConformanceTests
 
         private DynamoBackend Backend => backend;
     }
+}
+
+public sealed class DynamoSinkOnFakeTests : DynamoSinkConformance
+{
+    protected override Task<DynamoBackend> BackendAsync(string hashKey) => DynamoBackend.FakeAsync(hashKey);
+}
+
+public sealed class DynamoSinkOnEmulatorTests : DynamoSinkConformance
+{
+    protected override Task<DynamoBackend> BackendAsync(string hashKey) => DynamoBackend.EmulatorAsync(hashKey);
 }

@@ -5,12 +5,14 @@ using Xunit;
 namespace Drivers.Aws.Tests;
 
 /// <summary>The published (AOT) pushx and procx on DynamoDB: a document in with PutItem, out with PartiQL.</summary>
-public sealed class DynamoEndToEndTests
+public abstract class DynamoEndToEnd
 {
+    protected abstract Task<DynamoBackend> BackendAsync();
+
     [Fact]
     public async Task Document_pushed_is_taken_by_procx_and_cleared()
     {
-        await using var backend = await DynamoBackend.CreateAsync();
+        await using var backend = await BackendAsync();
         var env = AwsTestServices.ToolEnv();
         env["PUSHX_DRIVER"] = "aws-dynamo";
         env["PUSHX_AWS_DYNAMO_TABLE"] = backend.Table;
@@ -33,4 +35,14 @@ public sealed class DynamoEndToEndTests
         // The quote in the key was doubled inside the PartiQL string, so the DELETE found the item.
         Assert.Empty(await backend.ScanAsync());
     }
+}
+
+public sealed class DynamoEndToEndOnFakeTests : DynamoEndToEnd
+{
+    protected override Task<DynamoBackend> BackendAsync() => DynamoBackend.FakeAsync();
+}
+
+public sealed class DynamoEndToEndOnEmulatorTests : DynamoEndToEnd
+{
+    protected override Task<DynamoBackend> BackendAsync() => DynamoBackend.EmulatorAsync();
 }

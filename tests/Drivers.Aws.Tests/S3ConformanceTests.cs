@@ -106,6 +106,17 @@ public sealed class S3SourceConformanceTests : SourceConformanceTests
             return result;
         }
 
+        /// <summary>What -aws-s3-fail-op mv moved under failed/.</summary>
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync()
+        {
+            var result = new List<byte[]>();
+            foreach (var key in (await bucket.KeysAsync()).Where(k => k.StartsWith("failed/", StringComparison.Ordinal)))
+            {
+                result.Add(await bucket.GetAsync(key));
+            }
+            return result;
+        }
+
         public ValueTask DisposeAsync() => bucket.DisposeAsync();
     }
 }

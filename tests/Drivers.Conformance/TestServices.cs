@@ -37,4 +37,12 @@ public static class TestServices
     /// <summary>Tells the test output which backend ran, as the standards ask.</summary>
     public static void Announce(string service, string backend) =>
         TestContext.Current.SendDiagnosticMessage($"[backend] {service}: {backend}");
+
+    /// <summary>
+    /// The same for a fake standing in for the provider (a test double of its wire protocol). Only a test
+    /// whose class name says Fake uses one, and only where no real server runs here; never as a fallback
+    /// for a real server that is missing.
+    /// </summary>
+    public static void AnnounceFake(string service, string fake) =>
+        TestContext.Current.SendDiagnosticMessage($"[backend] {service}: fake — {fake}");
 }

@@ -65,6 +65,18 @@ public sealed class FsSourceConformanceTests : SourceConformanceTests
             return result;
         }
 
+        /// <summary>What -fs-fail-op mv moved to the fail folder.</summary>
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync()
+        {
+            var result = new List<byte[]>();
+            var files = Directory.Exists(_folders.Failed) ? Directory.EnumerateFiles(_folders.Failed) : [];
+            foreach (var file in files.Order(StringComparer.Ordinal))
+            {
+                result.Add(await File.ReadAllBytesAsync(file));
+            }
+            return result;
+        }
+
         public ValueTask DisposeAsync() => _folders.DisposeAsync();
     }
 }

@@ -57,7 +57,7 @@ public abstract class Backend : IAsyncDisposable
     {
         if (!TestServices.DockerAvailable)
         {
-            Assert.Skip($"{service} emulator container not run: no Docker engine here (the wire-level fake runs instead)");
+            Assert.Skip($"{service} emulator container not run: no Docker engine here (the ...OnFake... tests run the same cases against the wire-level fake)");
         }
         var hostPort = FreePort();
         var container = new ContainerBuilder(image)
@@ -87,7 +87,7 @@ public sealed class GcsBackend : Backend
     public static async Task<GcsBackend> FakeAsync()
     {
         var fake = await FakeGcs.StartNewAsync();
-        TestServices.Announce("gcs", "in-process wire-level fake (FakeGcs)");
+        TestServices.AnnounceFake("gcs", "in-process wire-level FakeGcs");
         return new GcsBackend(fake.HostPort, fake, "fake", fake);
     }
 
@@ -142,7 +142,7 @@ public sealed class PubSubBackend : Backend
     public static async Task<PubSubBackend> FakeAsync()
     {
         var fake = await FakePubSub.StartNewAsync();
-        TestServices.Announce("pubsub", "in-process wire-level fake (FakePubSub)");
+        TestServices.AnnounceFake("pubsub", "in-process wire-level FakePubSub");
         return new PubSubBackend(fake.HostPort, fake, "fake", fake);
     }
 
@@ -217,7 +217,7 @@ public sealed class FirestoreBackend : Backend
     public static async Task<FirestoreBackend> FakeAsync()
     {
         var fake = await FakeFirestore.StartNewAsync();
-        TestServices.Announce("firestore", "in-process wire-level fake (FakeFirestore)");
+        TestServices.AnnounceFake("firestore", "in-process wire-level FakeFirestore");
         return new FirestoreBackend(fake.HostPort, fake, "fake");
     }
 
@@ -281,7 +281,7 @@ public sealed class BigQueryBackend : Backend
     public static async Task<BigQueryBackend> FakeAsync()
     {
         var fake = await FakeBigQuery.StartNewAsync();
-        TestServices.Announce("bigquery", "in-process wire-level fake (FakeBigQuery)");
+        TestServices.AnnounceFake("bigquery", "in-process wire-level FakeBigQuery");
         return new BigQueryBackend(fake.HostPort, fake, "fake", fake);
     }
 

@@ -10,7 +10,10 @@ using Xunit;
 
 namespace Drivers.Gcp.Tests;
 
-/// <summary>gcp-bq source over a fresh table (id, payload BYTES, status).</summary>
+/// <summary>
+/// gcp-bq source over a fresh table (id, payload BYTES, status, note). The fail query notes the failure and
+/// leaves the row new, so a failed job must come back to a later fetch and a released one must carry no note.
+/// </summary>
 public abstract class BigQuerySourceConformance : SourceConformanceTests
 {
     protected abstract Task<BigQueryBackend> StartBackendAsync();
@@ -21,7 +24,7 @@ public abstract class BigQuerySourceConformance : SourceConformanceTests
     {
         var backend = await StartBackendAsync();
         var table = "t" + Guid.NewGuid().ToString("N")[..8];
-        await backend.CreateTableAsync(table, ("id", "INTEGER"), ("payload", "BYTES"), ("status", "STRING"));
+        await backend.CreateTableAsync(table, ("id", "INTEGER"), ("payload", "BYTES"), ("status", "STRING"), ("note", "STRING"));
         return new Harness(backend, table);
     }
 
@@ -36,7 +39,7 @@ public abstract class BigQuerySourceConformance : SourceConformanceTests
             ["gcp-bq-retrieve-query"] = $"SELECT id, payload FROM ds.{table} WHERE status = 'new' ORDER BY id LIMIT 10",
             ["gcp-bq-retrieve-field"] = "payload",
             ["gcp-bq-clear-query"] = $"DELETE FROM ds.{table} WHERE id = {{{{0.id}}}}",
-            ["gcp-bq-fail-query"] = $"UPDATE ds.{table} SET status = 'failed' WHERE id = {{{{0.id}}}}",
+            ["gcp-bq-fail-query"] = $"UPDATE ds.{table} SET note = 'failed' WHERE id = {{{{0.id}}}}",
         });
 
         public Task EnqueueAsync(byte[] payload) =>
@@ -44,6 +47,9 @@ public abstract class BigQuerySourceConformance : SourceConformanceTests
 
         public async Task<IReadOnlyList<byte[]>> RecoverableAsync() =>
             (await backend.QueryAsync($"SELECT payload FROM ds.{table} ORDER BY id")).Select(r => Convert.FromBase64String(r["payload"]!.GetValue<string>())).ToList();
+
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync() =>
+            (await backend.QueryAsync($"SELECT payload FROM ds.{table} WHERE note = 'failed' ORDER BY id")).Select(r => Convert.FromBase64String(r["payload"]!.GetValue<string>())).ToList();
 
         public ValueTask DisposeAsync() => backend.DisposeAsync();
     }
@@ -67,7 +73,7 @@ public sealed class BigQuerySinkOnFakeTests : SinkConformanceTests
     protected override async Task<ISinkHarness> CreateHarnessAsync()
     {
         var fake = await FakeBigQuery.StartNewAsync();
-        TestServices.Announce("bigquery", "in-process wire-level fake (FakeBigQuery)");
+        TestServices.AnnounceFake("bigquery", "in-process wire-level FakeBigQuery");
         using var http = new HttpClient { BaseAddress = new Uri(fake.Url) };
         (await http.PostAsJsonAsync("/bigquery/v2/projects/p/datasets/ds/tables", JsonNode.Parse("""
             {"tableReference":{"projectId":"p","datasetId":"ds","tableId":"rows"},

@@ -65,6 +65,10 @@ public abstract class FirestoreSourceConformance : SourceConformanceTests
             return left.Values.Concat(failed.Values).Select(d => Convert.FromBase64String(d["payload"]!.GetValue<string>())).ToList();
         }
 
+        /// <summary>What -gcp-firestore-fail-op mv moved to the fail collection.</summary>
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync() =>
+            (await backend.DocumentsAsync(collection + "-failed")).Values.Select(d => Convert.FromBase64String(d["payload"]!.GetValue<string>())).ToList();
+
         public ValueTask DisposeAsync() => backend.DisposeAsync();
     }
 }
@@ -118,7 +122,7 @@ public sealed class FirestoreSinkOnEmulatorTests : FirestoreSinkConformance
     protected override Task<FirestoreBackend> StartBackendAsync() => FirestoreBackend.ContainerAsync();
 }
 
-public sealed class FirestoreBehaviourTests
+public sealed class FirestoreBehaviourOnFakeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -47,6 +47,9 @@ public abstract class GcsSourceConformance : SourceConformanceTests
             return left.Concat(moved).Select(o => o.Data).ToList();
         }
 
+        /// <summary>What -gcp-gcs-fail-op mv moved to the fail bucket.</summary>
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync() => (await backend.ObjectsAsync(failed)).Select(o => o.Data).ToList();
+
         public ValueTask DisposeAsync() => backend.DisposeAsync();
     }
 }

@@ -10,7 +10,7 @@ namespace Drivers.Redis.Tests;
 public sealed class RedisPubSubSourceConformanceTests : SourceConformanceTests
 {
     protected override string? NoRedeliveryReason =>
-        "redis-pubsub cannot redeliver by design: Redis keeps no published message, so a failed or unsettled one is gone (docs/redis.md)";
+        "redis-pubsub cannot redeliver by design: Redis keeps no published message, so a failed, released or unsettled one is gone (docs/redis.md)";
 
     protected override async Task<ISourceHarness> CreateHarnessAsync() => new Harness(await RedisService.ClientAsync());
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Drivers.Conformance;
 using Drivers.Core;
+using Drivers.Core.Contracts;
 using Drivers.Core.Registry;
 using Drivers.Core.Settings;
 using Drivers.Redis;
@@ -87,10 +88,10 @@ public sealed class RedisSettingsTests
     [Fact]
     public void Bad_values_are_rejected_at_start_up()
     {
-        Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-port"] = "70000" }));
-        Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-list-lease"] = "10ms" }));
+        Assert.Throws<DriverException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-port"] = "70000" }));
+        Assert.Throws<DriverException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-list-lease"] = "10ms" }));
         Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-stream", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-stream-fail-op"] = "drop" }));
-        var missingCa = Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>
+        var missingCa = Assert.Throws<DriverException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>
         {
             ["redis-host"] = "h", ["redis-key"] = "k", ["redis-enable-tls"] = "true", ["redis-tls-ca-file"] = "/nonexistent/ca.pem",
         }));
@@ -105,8 +106,8 @@ public sealed class RedisSettingsTests
         {
             ["redis-host"] = "127.0.0.1", ["redis-port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["redis-key"] = "k",
         });
-        var error = await Assert.ThrowsAsync<CliException>(() => source.FetchAsync(TimeSpan.Zero, Ct));
-        Assert.Equal(ExitCodes.Unavailable, error.ExitCode);
+        var error = await Assert.ThrowsAsync<DriverException>(() => source.FetchAsync(TimeSpan.Zero, Ct));
+        Assert.Equal(FailureKind.Transient, error.Kind);
         Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
     }
 
@@ -136,15 +137,15 @@ public sealed class RedisSettingsTests
                         await good.PushAsync(Drivers.Core.Contracts.Payload.FromBytes([1]), Ct);
                         return true;
                     }
-                    catch (CliException e) when (e.ExitCode == ExitCodes.Unavailable)
+                    catch (DriverException e) when (e.Kind == FailureKind.Transient)
                     {
                         return false; // still starting
                     }
                 }, TimeSpan.FromSeconds(20), "a push with the right password");
             }
             await using var bad = DriverFactory.Sink(Registry, "redis-list", Flags("not-the-password"));
-            var error = await Assert.ThrowsAsync<CliException>(() => bad.PushAsync(Drivers.Core.Contracts.Payload.FromBytes([1]), Ct));
-            Assert.Equal(ExitCodes.Config, error.ExitCode);
+            var error = await Assert.ThrowsAsync<DriverException>(() => bad.PushAsync(Drivers.Core.Contracts.Payload.FromBytes([1]), Ct));
+            Assert.Equal(FailureKind.Configuration, error.Kind);
             Assert.Contains("PUSHX_REDIS_PASSWORD", error.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("not-the-password", error.Message, StringComparison.Ordinal);
         }
@@ -189,7 +190,7 @@ public sealed class RedisSettingsTests
                         await withCa.PushAsync(Drivers.Core.Contracts.Payload.FromBytes("over tls"u8.ToArray()), Ct);
                         return true;
                     }
-                    catch (CliException) when (!server.HasExited)
+                    catch (DriverException) when (!server.HasExited)
                     {
                         return false; // still starting
                     }
@@ -203,8 +204,8 @@ public sealed class RedisSettingsTests
             }
             await using (var untrusted = DriverFactory.Sink(Registry, "redis-list", flags))
             {
-                var error = await Assert.ThrowsAsync<CliException>(() => untrusted.PushAsync(Drivers.Core.Contracts.Payload.FromBytes([1]), Ct));
-                Assert.Equal(ExitCodes.Config, error.ExitCode);
+                var error = await Assert.ThrowsAsync<DriverException>(() => untrusted.PushAsync(Drivers.Core.Contracts.Payload.FromBytes([1]), Ct));
+                Assert.Equal(FailureKind.Configuration, error.Kind);
                 Assert.Contains("-redis-tls-ca-file", error.Message, StringComparison.Ordinal);
             }
         }

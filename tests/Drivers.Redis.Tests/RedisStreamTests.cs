@@ -36,6 +36,15 @@ internal static class StreamState
 
 public sealed class RedisStreamSourceConformanceTests : SourceConformanceTests
 {
+    /// <summary>
+    /// Longer than the suite's fetch wait, so a released entry that merely stayed pending (claimable only
+    /// after this idle time) fails the release tests; short enough for the failed-entry test to wait out.
+    /// </summary>
+    private const string ClaimIdle = "3s";
+
+    /// <summary>-redis-stream-fail-op pending: a failed entry is claimed again once idle for <see cref="ClaimIdle"/>.</summary>
+    protected override TimeSpan RedeliveryWait => TimeSpan.FromSeconds(10);
+
     protected override async Task<ISourceHarness> CreateHarnessAsync() => new Harness(await RedisService.ClientAsync());
 
     private sealed class Harness(ConnectionMultiplexer client) : ISourceHarness
@@ -43,7 +52,7 @@ public sealed class RedisStreamSourceConformanceTests : SourceConformanceTests
         private readonly string _key = RedisService.NewKey("stream");
 
         public ISourceDriver CreateSource() => DriverFactory.Source(RedisService.Registry, "redis-stream",
-            RedisService.Flags(_key, ("redis-stream-consumer-group", "workers")));
+            RedisService.Flags(_key, ("redis-stream-consumer-group", "workers"), ("redis-stream-claim-idle", ClaimIdle)));
 
         // The form redis-stream's sink gives input that is not a JSON object: one field named payload.
         public Task EnqueueAsync(byte[] payload) => client.GetDatabase().StreamAddAsync(_key, "payload", payload);
@@ -179,6 +188,37 @@ public sealed class RedisStreamTests
     }
 
     [Fact]
+    public async Task Released_entry_claimed_by_another_procx_is_not_taken_back_as_well()
+    {
+        var client = await RedisService.ClientAsync();
+        var db = client.GetDatabase();
+        var key = RedisService.NewKey("stream-release");
+        try
+        {
+            await db.StreamAddAsync(key, "payload", "once");
+            var flags = RedisService.Flags(key, ("redis-stream-consumer-group", "g"), ("redis-stream-claim-idle", "30s"));
+            await using var stopping = DriverFactory.Source(RedisService.Registry, "redis-stream", flags);
+            await using var other = DriverFactory.Source(RedisService.Registry, "redis-stream", flags);
+            await using (var item = (await stopping.FetchAsync(TimeSpan.Zero, Ct))!)
+            {
+                await stopping.ReleaseAsync(item, Ct);
+            }
+            // The other procx claims it at once (no 30s idle wait) ...
+            await using var taken = await other.FetchAsync(TimeSpan.Zero, Ct);
+            Assert.Equal("once", Encoding.UTF8.GetString(await taken!.Payload.ReadAllBytesAsync(Ct)));
+            Assert.Equal(2, taken.DeliveryCount); // a second delivery, to another consumer
+            // ... so the releasing procx must not hand it out a second time.
+            Assert.Null(await stopping.FetchAsync(TimeSpan.Zero, Ct));
+            var pending = Assert.Single(await db.StreamPendingMessagesAsync(key, "g", 10, RedisValue.Null));
+            Assert.Equal(taken.Id, pending.MessageId.ToString());
+        }
+        finally
+        {
+            await RedisService.DeleteAsync(key);
+        }
+    }
+
+    [Fact]
     public async Task Blocking_fetch_returns_an_entry_added_while_it_waits()
     {
         var client = await RedisService.ClientAsync();
@@ -241,7 +281,7 @@ public sealed class RedisStreamTests
             Assert.Equal(["payload=plain text"], entries[2].Values.Select(v => $"{v.Name}={v.Value}"));
 
             await using var explicitId = DriverFactory.Sink(RedisService.Registry, "redis-stream", RedisService.Flags(key, ("redis-message-id", "1-1")));
-            var error = await Assert.ThrowsAsync<Drivers.Core.Contracts.DriverException>(() => explicitId.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
+            var error = await Assert.ThrowsAsync<DriverException>(() => explicitId.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
             Assert.Contains("-redis-message-id", error.Message, StringComparison.Ordinal);
         }
         finally

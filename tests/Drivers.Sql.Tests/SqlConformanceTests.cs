@@ -7,9 +7,11 @@ using Xunit;
 namespace Drivers.Sql.Tests;
 
 /// <summary>
-/// The shared source suite over a fresh jobs table (id, work blob, status). The retrieve query is the claim
-/// pattern of docs/sql.md and -…-retrieve-field selects the blob column, which arrives as raw bytes, so the
-/// binary and large-payload cases run unchanged (as gcp-bq's BYTES column does).
+/// The shared source suite over a fresh jobs table (id, work blob, status, failures). The retrieve query is
+/// the claim pattern of docs/sql.md and -…-retrieve-field selects the blob column, which arrives as raw
+/// bytes, so the binary and large-payload cases run unchanged (as gcp-bq's BYTES column does). The fail
+/// query counts the failure and leaves the row pending, so a failed job must come back to a later fetch,
+/// and a released one must come back with its count still 0.
 /// </summary>
 public abstract class SqlSourceConformance : SourceConformanceTests
 {
@@ -19,7 +21,7 @@ public abstract class SqlSourceConformance : SourceConformanceTests
     {
         var db = await BackendAsync();
         var table = SqlBackend.NewTable("src");
-        await db.ExecAsync($"CREATE TABLE {table} (id {db.AutoId}, work {db.Blob}, status {db.ShortText})");
+        await db.ExecAsync($"CREATE TABLE {table} (id {db.AutoId}, work {db.Blob}, status {db.ShortText}, failures INT NOT NULL DEFAULT 0)");
         return new Harness(db, table);
     }
 
@@ -31,13 +33,18 @@ public abstract class SqlSourceConformance : SourceConformanceTests
             ("retrieve-field", "work"),
             ("clear-query", $"DELETE FROM {table} WHERE id = {db.P(1)}"),
             ("clear-params", "{{0.id}}"),
-            ("fail-query", $"UPDATE {table} SET status = {db.P(1)} WHERE id = {db.P(2)}"),
-            ("fail-params", "failed,{{0.id}}")));
+            ("fail-query", $"UPDATE {table} SET failures = failures + 1 WHERE id = {db.P(1)}"),
+            ("fail-params", "{{0.id}}")));
 
         public Task EnqueueAsync(byte[] payload) => db.ExecAsync($"INSERT INTO {table} (work, status) VALUES ({db.P(1)}, {db.P(2)})", payload, "pending");
 
         public async Task<IReadOnlyList<byte[]>> RecoverableAsync() =>
             [.. (await db.QueryAsync($"SELECT work FROM {table} ORDER BY id")).Select(r => (byte[])r[0]!)];
+
+        /// <summary>One entry per failure the fail query counted.</summary>
+        public async Task<IReadOnlyList<byte[]>?> FailedAsync() =>
+            [.. (await db.QueryAsync($"SELECT work, failures FROM {table} WHERE failures > 0 ORDER BY id"))
+                .SelectMany(r => Enumerable.Repeat((byte[])r[0]!, Convert.ToInt32(r[1], System.Globalization.CultureInfo.InvariantCulture)))];
 
         public ValueTask DisposeAsync() => new(db.DropAsync(table));
     }

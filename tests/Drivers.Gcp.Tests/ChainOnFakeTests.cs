@@ -7,7 +7,7 @@ using Xunit;
 namespace Drivers.Gcp.Tests;
 
 /// <summary>The seed's chains through the published AOT executables (GCP links; the AWS/Redis links land with their drivers).</summary>
-public sealed class ChainTests
+public sealed class ChainOnFakeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

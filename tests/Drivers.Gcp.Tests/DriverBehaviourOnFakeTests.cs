@@ -11,7 +11,7 @@ using Xunit;
 namespace Drivers.Gcp.Tests;
 
 /// <summary>What the conformance suite does not cover: leases, redelivery, preconditions, retries, credentials.</summary>
-public sealed class DriverBehaviourTests
+public sealed class DriverBehaviourOnFakeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -175,6 +175,32 @@ public sealed class DriverBehaviourTests
         await source.ClearAsync(item, Ct);
         var left = Assert.Single(await backend.ObjectsAsync(bucket));
         Assert.Equal("v2"u8.ToArray(), left.Data);
+    }
+
+    [Fact]
+    public async Task Gcs_release_keeps_a_failed_object_behind_fresh_work()
+    {
+        // A release is no attempt: it must neither count as a failure nor wipe out one (the release used to
+        // forget that the object had failed here, so it jumped ahead of fresh work again).
+        await using var backend = await GcsBackend.FakeAsync();
+        var bucket = await backend.CreateBucketAsync();
+        await backend.PutAsync(bucket, "job-1", "bad"u8.ToArray());
+        await using var source = DriverFactory.Source(Registry.Gcp, "gcp-gcs", new Dictionary<string, string>
+        {
+            ["gcp-gcs-emulator-host"] = backend.HostPort, ["gcp-gcs-bucket"] = bucket, ["gcp-gcs-key-prefix"] = "job-", ["gcp-gcs-clear-op"] = "rm",
+        });
+        await using (var bad = await source.FetchAsync(TimeSpan.Zero, Ct))
+        {
+            await source.FailAsync(bad!, Ct);
+        }
+        await using (var again = await source.FetchAsync(TimeSpan.Zero, Ct))
+        {
+            Assert.Equal("job-1", again!.Key);
+            await source.ReleaseAsync(again, Ct);
+        }
+        await backend.PutAsync(bucket, "job-2", "fresh"u8.ToArray());
+        await using var next = await source.FetchAsync(TimeSpan.Zero, Ct);
+        Assert.Equal("job-2", next!.Key);
     }
 
     [Fact]

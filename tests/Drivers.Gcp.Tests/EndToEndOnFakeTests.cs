@@ -8,7 +8,7 @@ using Xunit;
 namespace Drivers.Gcp.Tests;
 
 /// <summary>Through the published AOT executables, as a user runs them, against the wire-level fakes.</summary>
-public sealed class EndToEndTests
+public sealed class EndToEndOnFakeTests
 {
     [Fact]
     public async Task Seed_pipeline_gcs_to_node_to_pubsub_publishes_the_transformed_json()

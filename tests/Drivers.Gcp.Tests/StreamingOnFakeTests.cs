@@ -6,7 +6,7 @@ using Xunit;
 namespace Drivers.Gcp.Tests;
 
 /// <summary>Large objects stream through the AOT executables: peak memory stays far below the object size.</summary>
-public sealed class StreamingTests
+public sealed class StreamingOnFakeTests
 {
     private const int Size = 256 * 1024 * 1024;
 

@@ -71,6 +71,10 @@ internal sealed class TeeTarget : IAsyncDisposable
             }
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             _written = true;
+            if (_createdFile is not null)
+            {
+                TempFiles.Forget(_createdFile);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -85,7 +89,7 @@ internal sealed class TeeTarget : IAsyncDisposable
         await _stream.DisposeAsync().ConfigureAwait(false);
         if (!_written && _createdFile is not null)
         {
-            TryDelete(_createdFile);
+            TempFiles.Delete(_createdFile);
         }
     }
 
@@ -93,14 +97,19 @@ internal sealed class TeeTarget : IAsyncDisposable
     {
         // No lock (FileShare.ReadWrite): -out may be a device or a file someone tails.
         const FileShare share = FileShare.ReadWrite | FileShare.Delete;
+        FileStream created;
         try
         {
-            return new TeeTarget(new FileStream(path, FileMode.CreateNew, FileAccess.Write, share, 1 << 16), path, path);
+            created = new FileStream(path, FileMode.CreateNew, FileAccess.Write, share, 1 << 16);
         }
         catch (IOException) when (File.Exists(path))
         {
             return new TeeTarget(new FileStream(path, FileMode.Open, FileAccess.Write, share, 1 << 16), path, null);
         }
+        // Listed once it is ours (never before: the path may be someone's file): a signal before the push
+        // completes removes the empty file pushx created.
+        TempFiles.Track(path);
+        return new TeeTarget(created, path, path);
     }
 
     private static HostFailureException CannotOpen(string output, Exception e)
@@ -115,17 +124,5 @@ internal sealed class TeeTarget : IAsyncDisposable
         var shown = output == "-" ? "- (stdout)" : ErrorText.OneLine(output);
         return new HostFailureException(FailureKind.Configuration,
             $"cannot open {Setting} '{shown}' for writing: {reason}; nothing was pushed", ExitCodes.OutputNotOpened, e);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left empty; the push failed and its error is what the user sees.
-        }
     }
 }

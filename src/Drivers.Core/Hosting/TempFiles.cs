@@ -23,6 +23,9 @@ public static class TempFiles
         Paths.TryRemove(path, out _);
     }
 
+    /// <summary>Keeps the file: it is no longer temporary (renamed into place, or written as asked).</summary>
+    public static void Forget(string path) => Paths.TryRemove(path, out _);
+
     /// <summary>Removes every listed file now.</summary>
     public static void RemoveAll()
     {

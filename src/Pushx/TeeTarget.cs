@@ -39,7 +39,7 @@ internal sealed class TeeTarget : IAsyncDisposable
         {
             try
             {
-                return new TeeTarget(StandardStreams.OpenStdout(), "stdout", null);
+                return new TeeTarget(StandardStreams.OpenStdout(), Show("-"), null);
             }
             catch (StandardOutputException e)
             {
@@ -79,7 +79,7 @@ internal sealed class TeeTarget : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new HostFailureException(FailureKind.Transient,
-                $"the input was pushed, but writing it to {Setting} '{ErrorText.OneLine(_shown)}' failed: {ErrorText.Describe(e)}; do not push it again",
+                $"the input was pushed, but writing it to {Setting} {_shown} failed: {ErrorText.Describe(e)}; do not push it again",
                 ExitCodes.PushedButTeeFailed, e);
         }
     }
@@ -104,12 +104,12 @@ internal sealed class TeeTarget : IAsyncDisposable
         }
         catch (IOException) when (File.Exists(path))
         {
-            return new TeeTarget(new FileStream(path, FileMode.Open, FileAccess.Write, share, 1 << 16), path, null);
+            return new TeeTarget(new FileStream(path, FileMode.Open, FileAccess.Write, share, 1 << 16), Show(path), null);
         }
         // Listed once it is ours (never before: the path may be someone's file): a signal before the push
         // completes removes the empty file pushx created.
         TempFiles.Track(path);
-        return new TeeTarget(created, path, path);
+        return new TeeTarget(created, Show(path), path);
     }
 
     private static HostFailureException CannotOpen(string output, Exception e)
@@ -121,8 +121,9 @@ internal sealed class TeeTarget : IAsyncDisposable
             UnauthorizedAccessException => "permission denied",
             _ => ErrorText.Describe(e),
         };
-        var shown = output == "-" ? "- (stdout)" : ErrorText.OneLine(output);
         return new HostFailureException(FailureKind.Configuration,
-            $"cannot open {Setting} '{shown}' for writing: {reason}; nothing was pushed", ExitCodes.OutputNotOpened, e);
+            $"cannot open {Setting} {Show(output)} for writing: {reason}; nothing was pushed", ExitCodes.OutputNotOpened, e);
     }
+
+    private static string Show(string output) => output == "-" ? "'-' (stdout)" : $"'{ErrorText.OneLine(output)}'";
 }

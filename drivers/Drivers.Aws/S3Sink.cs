@@ -21,7 +21,7 @@ internal sealed class S3Sink : ISinkDriver
 
     private readonly IAmazonS3 _s3;
     private readonly string _bucket;
-    private readonly Template? _key;
+    private readonly SettingTemplate? _key;
     private readonly S3CannedACL? _acl;
     private readonly List<Tag> _tags;
     private readonly bool _plainPuts;
@@ -31,17 +31,7 @@ internal sealed class S3Sink : ISinkDriver
         var settings = context.Settings;
         var factory = new AwsClientFactory(settings);
         _bucket = settings.GetRequiredString(S3Settings.Bucket);
-        if (settings.GetString(S3Settings.Key) is { Length: > 0 } key)
-        {
-            try
-            {
-                _key = Template.Parse(key);
-            }
-            catch (TemplateException e)
-            {
-                throw settings.Invalid(S3Settings.Key, e.Message);
-            }
-        }
+        _key = SettingTemplate.Parse(settings, S3Settings.Key);
         _acl = settings.GetString(S3Settings.Acl) is { Length: > 0 } acl ? S3CannedACL.FindValue(acl) : null;
         _tags = ParseTags(settings);
         // Custom endpoints get unchunked, plainly signed bodies: S3-compatible stores vary in aws-chunked support.

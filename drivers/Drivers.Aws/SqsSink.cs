@@ -19,16 +19,16 @@ internal sealed class SqsSink : ISinkDriver
 {
     private readonly IAmazonSQS _sqs;
     private readonly string _queueUrl;
-    private readonly Template? _groupId;
-    private readonly Template? _deduplicationId;
-    private readonly List<(string Name, Template Value)> _attributes = [];
+    private readonly SettingTemplate? _groupId;
+    private readonly SettingTemplate? _deduplicationId;
+    private readonly List<(string Name, SettingTemplate Value)> _attributes = [];
 
     public SqsSink(DriverContext context)
     {
         var settings = context.Settings;
         _queueUrl = settings.GetRequiredString(SqsSettings.QueueUrl);
-        _groupId = ParseTemplate(settings, SqsSettings.MessageGroupId, settings.GetString(SqsSettings.MessageGroupId));
-        _deduplicationId = ParseTemplate(settings, SqsSettings.DeduplicationId, settings.GetString(SqsSettings.DeduplicationId));
+        _groupId = SettingTemplate.Parse(settings, SqsSettings.MessageGroupId);
+        _deduplicationId = SettingTemplate.Parse(settings, SqsSettings.DeduplicationId);
         if (settings.GetString(SqsSettings.MessageAttributes) is { Length: > 0 } text)
         {
             foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -38,7 +38,7 @@ internal sealed class SqsSink : ISinkDriver
                 {
                     throw settings.Invalid(SqsSettings.MessageAttributes, $"'{pair}' is not name=value");
                 }
-                _attributes.Add((pair[..eq], ParseTemplate(settings, SqsSettings.MessageAttributes, pair[(eq + 1)..])!));
+                _attributes.Add((pair[..eq], SettingTemplate.Parse(settings, SqsSettings.MessageAttributes, pair[(eq + 1)..])));
             }
         }
         _sqs = new AwsClientFactory(settings).CreateSqs();
@@ -97,20 +97,4 @@ internal sealed class SqsSink : ISinkDriver
 
     private static DriverException TooLarge(long bytes) =>
         DriverException.DataError($"aws-sqs: the input ({bytes} bytes, base64-encoded if binary) exceeds SQS's 256 KiB message limit; put large payloads in S3 (aws-s3) and send their key");
-
-    private static Template? ParseTemplate(SettingValues settings, Setting setting, string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-        try
-        {
-            return Template.Parse(text);
-        }
-        catch (TemplateException e)
-        {
-            throw settings.Invalid(setting, e.Message);
-        }
-    }
 }

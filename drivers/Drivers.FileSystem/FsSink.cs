@@ -1,4 +1,5 @@
 using Drivers.Core.Contracts;
+using Drivers.Core.Hosting;
 using Drivers.Core.Registry;
 using Drivers.Core.Templating;
 
@@ -12,23 +13,13 @@ namespace Drivers.FileSystem;
 internal sealed class FsSink : ISinkDriver
 {
     private readonly string _folder;
-    private readonly Template? _key;
+    private readonly SettingTemplate? _key;
 
     public FsSink(DriverContext context)
     {
         var settings = context.Settings;
         _folder = Path.GetFullPath(settings.GetRequiredString(FsSettings.Folder));
-        if (settings.GetString(FsSettings.Key) is { Length: > 0 } key)
-        {
-            try
-            {
-                _key = Template.Parse(key);
-            }
-            catch (TemplateException e)
-            {
-                throw settings.Invalid(FsSettings.Key, e.Message);
-            }
-        }
+        _key = SettingTemplate.Parse(settings, FsSettings.Key);
     }
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
@@ -42,6 +33,7 @@ internal sealed class FsSink : ISinkDriver
         var directory = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, FsSource.TempPrefix + Guid.NewGuid().ToString("N"));
+        TempFiles.Track(temp); // a signal mid-write must not leave it behind
         try
         {
             await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -53,7 +45,7 @@ internal sealed class FsSink : ISinkDriver
         }
         finally
         {
-            File.Delete(temp);
+            TempFiles.Delete(temp);
         }
     }
 

@@ -15,7 +15,7 @@ namespace Drivers.Gcp;
 internal sealed class BigQuerySink : ISinkDriver
 {
     private readonly BigQueryClient _bq;
-    private readonly Template? _query;
+    private readonly SettingTemplate? _query;
     private readonly string? _dataset;
     private readonly string? _table;
 
@@ -31,15 +31,8 @@ internal sealed class BigQuerySink : ISinkDriver
             {
                 throw settings.Invalid(BigQuerySettings.Table, "set either -gcp-bq-query or -gcp-bq-dataset with -gcp-bq-table, not both");
             }
-            try
-            {
-                _query = Template.Parse(query);
-            }
-            catch (TemplateException e)
-            {
-                throw settings.Invalid(BigQuerySettings.Query, e.Message);
-            }
-            BigQuerySql.Validate(_query, BigQuerySettings.Query.Name);
+            _query = SettingTemplate.Parse(settings, BigQuerySettings.Query, query);
+            BigQuerySql.Validate(_query.Template, BigQuerySettings.Query.Name);
         }
         else if (_table is null || _dataset is null)
         {
@@ -53,7 +46,11 @@ internal sealed class BigQuerySink : ISinkDriver
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
         if (_query is not null)
         {
-            var sql = BigQuerySql.Render(_query, TemplateData.FromPayloadBytes(bytes), BigQuerySettings.Query.Name);
+            // A field one JSON input lacks renders as in the original (empty inside quotes; outside quotes an
+            // error); input that is not JSON at all while the query reads fields is a data error.
+            var data = TemplateData.FromPayloadBytes(bytes);
+            _query.RequireDocument(data);
+            var sql = BigQuerySql.Render(_query.Template, data, BigQuerySettings.Query.Name);
             await _bq.QueryAsync(sql, cancellationToken).ConfigureAwait(false);
             return;
         }

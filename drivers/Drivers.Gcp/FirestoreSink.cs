@@ -15,23 +15,13 @@ internal sealed class FirestoreSink : ISinkDriver
 {
     private readonly FirestoreClient _firestore;
     private readonly string _collection;
-    private readonly Template? _id;
+    private readonly SettingTemplate? _id;
 
     public FirestoreSink(DriverContext context)
     {
         var s = context.Settings;
         _collection = s.GetRequiredString(FirestoreSettings.Collection).Trim('/');
-        if (s.GetString(FirestoreSettings.Id) is { Length: > 0 } id)
-        {
-            try
-            {
-                _id = Template.Parse(id);
-            }
-            catch (TemplateException e)
-            {
-                throw s.Invalid(FirestoreSettings.Id, e.Message);
-            }
-        }
+        _id = SettingTemplate.Parse(s, FirestoreSettings.Id);
         _firestore = new FirestoreClient(GcpApi.Create(s, GcpService.Firestore, GcpSettings.FirestoreEmulatorHost));
     }
 

@@ -14,23 +14,13 @@ internal sealed class GcsSink : ISinkDriver
 {
     private readonly GcsClient _gcs;
     private readonly string _bucket;
-    private readonly Template? _key;
+    private readonly SettingTemplate? _key;
 
     public GcsSink(DriverContext context)
     {
         var settings = context.Settings;
         _bucket = settings.GetRequiredString(GcsSettings.Bucket);
-        if (settings.GetString(GcsSettings.Key) is { Length: > 0 } key)
-        {
-            try
-            {
-                _key = Template.Parse(key);
-            }
-            catch (TemplateException e)
-            {
-                throw settings.Invalid(GcsSettings.Key, e.Message);
-            }
-        }
+        _key = SettingTemplate.Parse(settings, GcsSettings.Key);
         _gcs = new GcsClient(GcpApi.Create(settings, GcpService.Storage, GcpSettings.StorageEmulatorHost));
     }
 
@@ -44,7 +34,7 @@ internal sealed class GcsSink : ISinkDriver
             key = _key.Render(TemplateData.FromPayloadBytes(bytes));
             if (key.Length == 0)
             {
-                throw DriverException.Configuration($"-gcp-gcs-key '{_key.Text}' rendered an empty object name");
+                throw DriverException.DataError($"{_key.Origin} '{_key.Text}' rendered an empty object name from this input");
             }
             payload = Payload.FromBytes(bytes);
         }

@@ -18,8 +18,8 @@ internal sealed class PubSubSink : ISinkDriver
 
     private readonly GcpApi _api;
     private readonly string _topicSetting;
-    private readonly List<(string Name, Template Value)> _attributes = [];
-    private readonly Template? _orderingKey;
+    private readonly List<(string Name, SettingTemplate Value)> _attributes = [];
+    private readonly SettingTemplate? _orderingKey;
 
     public PubSubSink(DriverContext context)
     {
@@ -42,13 +42,10 @@ internal sealed class PubSubSink : ISinkDriver
                 {
                     throw settings.Invalid(PubSubSettings.Attributes, $"attribute '{name}' is not a string");
                 }
-                _attributes.Add((name, Parse(settings, PubSubSettings.Attributes, value.GetValue<string>())));
+                _attributes.Add((name, SettingTemplate.Parse(settings, PubSubSettings.Attributes, value.GetValue<string>())));
             }
         }
-        if (settings.GetString(PubSubSettings.OrderingKey) is { Length: > 0 } key)
-        {
-            _orderingKey = Parse(settings, PubSubSettings.OrderingKey, key);
-        }
+        _orderingKey = SettingTemplate.Parse(settings, PubSubSettings.OrderingKey);
         _api = GcpApi.Create(settings, GcpService.PubSub, GcpSettings.PubSubEmulatorHost);
     }
 
@@ -90,16 +87,4 @@ internal sealed class PubSubSink : ISinkDriver
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-    private static Template Parse(Drivers.Core.Settings.SettingValues settings, Drivers.Core.Settings.Setting setting, string text)
-    {
-        try
-        {
-            return Template.Parse(text);
-        }
-        catch (TemplateException e)
-        {
-            throw settings.Invalid(setting, e.Message);
-        }
-    }
 }

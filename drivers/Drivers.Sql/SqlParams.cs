@@ -14,9 +14,9 @@ namespace Drivers.Sql;
 /// </summary>
 internal sealed class SqlParams
 {
-    private readonly IReadOnlyList<Template> _values;
+    private readonly IReadOnlyList<SettingTemplate> _values;
 
-    private SqlParams(IReadOnlyList<Template> values) => _values = values;
+    private SqlParams(IReadOnlyList<SettingTemplate> values) => _values = values;
 
     public static SqlParams None { get; } = new([]);
 
@@ -31,16 +31,26 @@ internal sealed class SqlParams
         }
         try
         {
-            return new SqlParams(Split(text).Select(Template.Parse).ToList());
+            return new SqlParams(Split(text).Select(value => SettingTemplate.Parse(settings, setting, value)).ToList());
         }
         catch (FormatException e)
         {
             throw settings.Invalid(setting, e.Message);
         }
-        catch (TemplateException e)
+    }
+
+    /// <summary>
+    /// The values for one push of <paramref name="input"/>: as <see cref="Render"/>, but input that is not JSON
+    /// while a value reads a field from it is a data error (the row would be all NULLs). A field one JSON input
+    /// lacks still binds NULL, as in the originals.
+    /// </summary>
+    public IReadOnlyList<object?> RenderInput(TemplateData input)
+    {
+        foreach (var value in _values)
         {
-            throw settings.Invalid(setting, e.Message);
+            value.RequireDocument(input);
         }
+        return Render(input);
     }
 
     /// <summary>
@@ -52,7 +62,7 @@ internal sealed class SqlParams
         var result = new object?[_values.Count];
         for (var i = 0; i < _values.Count; i++)
         {
-            var template = _values[i];
+            var template = _values[i].Template;
             if (template.Parts is [TemplateExpression only])
             {
                 var value = only.Evaluate(data);

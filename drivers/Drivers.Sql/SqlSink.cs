@@ -33,7 +33,7 @@ internal sealed class SqlSink : ISinkDriver
     {
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
         var data = TemplateData.FromPayloadBytes(bytes).With("pushx_payload", Encoding.UTF8.GetString(bytes));
-        var values = _params.Render(data);
+        var values = _params.RenderInput(data);
         SqlJob connection;
         try
         {

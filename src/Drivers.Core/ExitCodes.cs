@@ -14,7 +14,7 @@ public static class ExitCodes
     /// <summary>The payload cannot be delivered the way asked (too large or binary for an env var or argument).</summary>
     public const int DataError = 65;
 
-    /// <summary>The input file for pushx does not exist.</summary>
+    /// <summary>pushx has no input: the -in-file does not exist, or stdin is closed and neither -in nor -in-file is set.</summary>
     public const int NoInput = 66;
 
     /// <summary>The source or sink could not be reached or refused the request.</summary>
@@ -23,11 +23,17 @@ public static class ExitCodes
     /// <summary>A bug in procx/pushx itself.</summary>
     public const int Internal = 70;
 
-    /// <summary>Local I/O failed (payload file, output file, stdout closed).</summary>
+    /// <summary>pushx cannot open its -out (missing folder, permission, stdout closed): nothing was pushed (EX_CANTCREAT).</summary>
+    public const int OutputNotOpened = 73;
+
+    /// <summary>Local I/O failed (payload file; procx's stdout closed or its reader gone).</summary>
     public const int IoError = 74;
 
     /// <summary>Clearing or failing the work failed after the child ran: the work will be seen again.</summary>
     public const int TempFail = 75;
+
+    /// <summary>pushx pushed the input, but writing it to -out failed afterwards: do not push it again.</summary>
+    public const int PushedButTeeFailed = 76;
 
     /// <summary>A required setting is missing or settings contradict each other.</summary>
     public const int Config = 78;

@@ -105,10 +105,21 @@ internal sealed class JobRunner(
     /// <summary>No command: the payload goes to stdout, as in the original.</summary>
     private static async Task PrintPayloadAsync(WorkItem item)
     {
-        await using var stdout = Console.OpenStandardOutput();
-        await using var payload = item.Payload.OpenRead();
-        await payload.CopyToAsync(stdout).ConfigureAwait(false);
-        await stdout.FlushAsync().ConfigureAwait(false);
+        // Not Console.OpenStandardOutput: it drops EPIPE, and a payload nobody received would be cleared.
+        // A stdout that is closed or whose reader has gone stays so for the life of the process, so the
+        // worker stops (configuration kind) with the item released, rather than releasing every next item too.
+        try
+        {
+            await using var stdout = Drivers.Core.Hosting.StandardStreams.OpenStdout();
+            await using var payload = item.Payload.OpenRead();
+            await payload.CopyToAsync(stdout).ConfigureAwait(false);
+            await stdout.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Drivers.Core.Hosting.StandardOutputException e)
+        {
+            throw new Drivers.Core.Failures.HostFailureException(FailureKind.Configuration,
+                $"the payload was not delivered: {e.Message}; procx without a command prints the payload to stdout", ExitCodes.IoError, e);
+        }
     }
 
     private async Task<JobResult> SettleAsync(WorkItem item, string job, Attempt attempt, TimeSpan elapsed)

@@ -1,23 +1,30 @@
 using Drivers.Core;
 using Drivers.Core.Cli;
 using Drivers.Core.Contracts;
+using Drivers.Core.Hosting;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
 
 namespace Pushx;
 
-/// <summary>Reads the input, pushes it, then (only after success) tees it to -out.</summary>
+/// <summary>
+/// Opens -out, reads the input, pushes it, then (only after success) tees it to -out. Each step that can fail
+/// before the push fails with nothing pushed; the tee failing after it has an exit code of its own.
+/// </summary>
 internal sealed class Pusher(ParsedCommandLine commandLine, ILog log)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        // A signal mid-push (a large stdin streaming to a file) must not leave a spool or a sink's temp file behind.
+        using var cleanup = TempFiles.RemoveOnSignals();
         var values = commandLine.Values;
-        var output = values.GetString(PushxTool.Out) is { Length: > 0 } o ? o : null;
         var descriptor = PushxTool.Registry.FindSink(commandLine.Driver!.Name)!;
 
+        InputReader.EnsureAvailable(values);
         await using var sink = descriptor.Create(new DriverContext(values, log));
+        await using var tee = TeeTarget.Open(values);
         var (empty, input) = await InputReader.PeekEmptyAsync(
-            await InputReader.OpenAsync(values, needsReplay: output is not null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await InputReader.OpenAsync(values, needsReplay: tee is not null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         await using var payload = input;
         if (empty && !values.GetBool(PushxTool.PushEmpty))
         {
@@ -26,18 +33,10 @@ internal sealed class Pusher(ParsedCommandLine commandLine, ILog log)
         }
         await sink.PushAsync(payload, cancellationToken).ConfigureAwait(false);
         log.Debug("pushed", ("driver", descriptor.Name), ("bytes", payload.Length));
-        if (output is not null)
+        if (tee is not null)
         {
-            await TeeAsync(payload, output, cancellationToken).ConfigureAwait(false);
+            await tee.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
         }
         return ExitCodes.Success;
-    }
-
-    private static async Task TeeAsync(Payload payload, string output, CancellationToken cancellationToken)
-    {
-        await using var target = output == "-" ? Console.OpenStandardOutput() : File.Create(output);
-        await using var input = payload.OpenRead();
-        await input.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
-        await target.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 }

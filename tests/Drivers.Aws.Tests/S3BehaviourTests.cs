@@ -72,6 +72,22 @@ public sealed class S3BehaviourTests
         Assert.Equal("{\"id\":7}"u8.ToArray(), await bucket.GetAsync("out/7.json"));
     }
 
+    [Theory]
+    [InlineData("{\"name\":\"x\"}", "the input has no field 'id'")]
+    [InlineData("not json", "the input is not JSON")]
+    public async Task Sink_refuses_a_key_field_the_input_lacks_and_uploads_nothing(string input, string reason)
+    {
+        await using var bucket = await S3Bucket.CreateAsync();
+        await using (var sink = DriverFactory.Sink(AwsTestServices.Registry, "aws-s3", bucket.Flags(("aws-s3-key", "out/{{id}}.json"))))
+        {
+            var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes(System.Text.Encoding.UTF8.GetBytes(input)), Ct));
+            Assert.Equal(FailureKind.Data, e.Kind);
+            Assert.Contains("-aws-s3-key (PUSHX_AWS_S3_KEY) 'out/{{id}}.json'", e.Message);
+            Assert.Contains(reason, e.Message);
+        }
+        Assert.Empty(await bucket.KeysAsync());
+    }
+
     [Fact]
     public async Task Sink_tags_the_object()
     {

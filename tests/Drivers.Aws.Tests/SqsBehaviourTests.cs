@@ -129,6 +129,20 @@ public sealed class SqsBehaviourTests
     }
 
     [Fact]
+    public async Task Sink_refuses_a_group_id_field_the_input_lacks_and_sends_nothing()
+    {
+        await using var queue = await SqsQueue.CreateAsync(fifo: true);
+        await using (var sink = DriverFactory.Sink(AwsTestServices.Registry, "aws-sqs", queue.Flags(("aws-sqs-message-group-id", "{{customer}}"))))
+        {
+            var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes("{\"id\":7}"u8.ToArray()), Ct));
+            Assert.Equal(FailureKind.Data, e.Kind);
+            Assert.Contains("-aws-sqs-message-group-id", e.Message);
+            Assert.Contains("no field 'customer'", e.Message);
+        }
+        Assert.Empty(await queue.DrainAsync(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public async Task Sink_refuses_input_over_the_sqs_limit()
     {
         await using var queue = await SqsQueue.CreateAsync();

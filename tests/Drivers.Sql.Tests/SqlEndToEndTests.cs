@@ -129,6 +129,34 @@ public abstract class SqlEndToEndTests
     }
 
     [Fact]
+    public async Task Pushx_refuses_input_that_is_not_json_when_params_read_fields_and_binds_null_for_a_missing_one()
+    {
+        var db = await BackendAsync();
+        var table = SqlBackend.NewTable("people");
+        await db.ExecAsync($"CREATE TABLE {table} (id INT, name {db.ShortText})");
+        try
+        {
+            var args = db.Args(("query", $"INSERT INTO {table} (id, name) VALUES ({db.P(1)}, {db.P(2)})"), ("params", "{{id}},{{name}}"));
+            var notJson = await ToolRunner.RunAsync(ToolRunner.Pushx, args, stdin: "not json"u8.ToArray());
+            Assert.True(notJson.ExitCode == 65, notJson.ToString());
+            Assert.Contains($"-{db.Prefix}-params", notJson.Stderr);
+            Assert.Contains("the input is not JSON, so it has no field 'id'", notJson.Stderr);
+            Assert.Empty(await db.QueryAsync($"SELECT id FROM {table}"));
+
+            // A field one JSON input lacks still binds NULL, as in the originals (documented).
+            var partial = await ToolRunner.RunAsync(ToolRunner.Pushx, args, stdin: """{"id":3}"""u8.ToArray());
+            Assert.True(partial.ExitCode == 0, partial.ToString());
+            var row = Assert.Single(await db.QueryAsync($"SELECT id, name FROM {table}"));
+            Assert.Equal(3L, Convert.ToInt64(row[0], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Null(row[1]);
+        }
+        finally
+        {
+            await db.DropAsync(table);
+        }
+    }
+
+    [Fact]
     public async Task Killed_procx_rolls_back_its_claim()
     {
         var db = await BackendAsync();

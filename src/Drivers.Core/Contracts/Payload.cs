@@ -67,7 +67,7 @@ internal sealed class FilePayload(string path, bool deleteOnDispose) : Payload
     {
         if (deleteOnDispose)
         {
-            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            Hosting.TempFiles.Delete(path); // also forgets it, if it was listed for removal on a signal
         }
         return base.DisposeAsync();
     }

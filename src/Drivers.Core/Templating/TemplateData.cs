@@ -23,6 +23,9 @@ public sealed class TemplateData
     /// <summary>The JSON document paths resolve against, if any.</summary>
     public JsonNode? Root { get; }
 
+    /// <summary>False when the input was not JSON (or there was no input): every path then leads nowhere.</summary>
+    public bool HasDocument => Root is not null;
+
     public IReadOnlyDictionary<string, JsonNode?> Variables => _variables;
 
     public static TemplateData FromJson(JsonNode? root) => new(root, new(StringComparer.Ordinal));

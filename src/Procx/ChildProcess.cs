@@ -43,10 +43,7 @@ internal sealed class ChildProcess
                 start.Environment.Remove(name);
             }
         }
-        if (delivery.EnvValue is { } env)
-        {
-            PayloadDelivery.AddToEnvironment(start.Environment, env);
-        }
+        delivery.AddToEnvironment(start.Environment);
 
         try
         {

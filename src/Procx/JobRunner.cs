@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Drivers.Core;
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using Drivers.Core.Logging;
 using Polly;
 using Polly.Retry;
@@ -36,6 +37,11 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
             log.Error($"job failed: {e.Message}", ("job", job), ("driver", driver));
             exitCode = e.ExitCode;
         }
+        catch (HostFailureException e)
+        {
+            log.Error($"job failed: {e.Message}", ("job", job), ("driver", driver));
+            exitCode = Failure.Of(e).Decide(JobPhase.Deliver).ExitCode;
+        }
         await item.Payload.DisposeAsync().ConfigureAwait(false); // release streams/handles before the source moves the item
         var result = await SettleAsync(item, job, exitCode, clock.Elapsed).ConfigureAwait(false);
         metrics.JobFinished(result == ExitCodes.Success, clock.Elapsed);
@@ -44,7 +50,7 @@ internal sealed class JobRunner(ISourceDriver source, string driver, JobOptions 
 
     private async Task<int> RunChildAsync(WorkItem item, string job)
     {
-        await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, CancellationToken.None).ConfigureAwait(false);
+        await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, job, CancellationToken.None).ConfigureAwait(false);
         var child = ChildProcess.Start(options, delivery);
         signals.Track(child);
         log.Debug("child started", ("job", job), ("pid", child.Id));

@@ -119,7 +119,7 @@ internal sealed class FsMove
         }
         else if (_plan.KeyTemplate is { } template)
         {
-            SafePath.CheckTemplateText(template.Text, _settings, _group.KeyTemplate);
+            SafePath.CheckTemplateText(_container, template.Text, _settings, _group.KeyTemplate);
         }
     }
 }

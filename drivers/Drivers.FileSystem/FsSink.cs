@@ -39,7 +39,7 @@ internal sealed class FsSink : ISinkDriver
             }
             if (_key.HasExpressions)
             {
-                SafePath.CheckTemplateText(key, _settings, FsSettings.Key);
+                SafePath.CheckTemplateText(_folder, key, _settings, FsSettings.Key);
             }
             else
             {

@@ -33,14 +33,26 @@ internal static class SafePath
     }
 
     /// <summary>
-    /// A template whose literal text already leaves the folder (<c>/abs/{{key}}</c>, <c>../{{key}}</c>) is
-    /// refused at start-up, before any child runs; what a field renders to is checked per item.
+    /// A template whose literal text already leaves the folder (<c>/abs/{{key}}</c>, <c>../{{key}}</c>), or
+    /// whose literal folder (<c>sub/</c> of <c>sub/{{key}}</c>) is a link, is refused at start-up, before any
+    /// child runs; what a field renders to is checked per item.
     /// </summary>
-    public static void CheckTemplateText(string text, SettingValues settings, Setting setting)
+    public static void CheckTemplateText(string folder, string text, SettingValues settings, Setting setting)
     {
         if (LeavesLexically(text))
         {
             throw settings.Invalid(setting, $"'{ErrorText.OneLine(text)}' would leave its folder (absolute path or '..')");
+        }
+        var expression = text.IndexOf("{{", StringComparison.Ordinal);
+        var literal = expression < 0 ? text : text[..expression];
+        var slash = literal.LastIndexOf('/');
+        if (slash > 0)
+        {
+            var root = Path.GetFullPath(folder);
+            if (FirstLink(root, Path.GetFullPath(Path.Combine(root, literal[..slash])), includeLast: true) is { } link)
+            {
+                throw LinkRefused(link, settings, setting);
+            }
         }
     }
 

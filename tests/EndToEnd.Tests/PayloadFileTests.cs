@@ -9,13 +9,17 @@ namespace EndToEnd.Tests;
 /// [backend] the local file system, through the published executable. -payload-file is each job's own
 /// (O_EXCL, 0600, never through a link), and a path that cannot work stops procx before any child runs.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PayloadFileTests
 {
     private const int Items = 20;
 
-    /// <summary>The child copies its payload file to out/, named after the path it was given.</summary>
+    /// <summary>
+    /// The child copies its payload file to out/ and records the file's name. Without PROCX_PAYLOAD_PATH
+    /// (the old procx) it reads the configured path, as a child had to.
+    /// </summary>
     private static string CopyScript(WorkFolder dir, string fallbackPath) =>
-        $"f=\"${{PROCX_PAYLOAD_PATH:-{fallbackPath}}}\"; sleep 0.1; cat \"$f\" > \"{dir.Out}/$$.payload\" && basename \"$f\" > \"{dir.Out}/$$.path\"";
+        $"f=\"$PROCX_PAYLOAD_PATH\"; [ -n \"$f\" ] || f='{fallbackPath}'; sleep 0.1; cat \"$f\" > \"{dir.Out}/$$.payload\" && basename \"$f\" > \"{dir.Out}/$$.path\"";
 
     [Fact]
     public async Task With_concurrency_4_each_job_sees_its_own_payload_in_its_own_slot_file()

@@ -34,23 +34,19 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
 
     public FsSource(DriverContext context)
     {
-        var settings = context.Settings;
+        _settings = context.Settings;
         _log = context.Log;
-        _folder = ExistingFolder(settings);
-        _matcher = FsKeyMatcher.From(settings);
+        _folder = ExistingFolder(_settings);
+        _matcher = FsKeyMatcher.From(_settings);
         _matcher.OnTimeout = name => WarnOnce(name, "skipped: -fs-key-regex took too long on this name; the other files are still matched");
-        if (settings.GetString(FsSettings.Key) is { Length: > 0 } key)
+        if (_settings.GetString(FsSettings.Key) is { Length: > 0 } key)
         {
-            var full = SafePath.Combine(_folder, key, settings, FsSettings.Key);
-            if (SafePath.FirstLink(_folder, full, includeLast: false) is { } link)
-            {
-                throw SafePath.LinkRefused(link, settings, FsSettings.Key);
-            }
+            SafePath.Combine(_folder, key, _settings, FsSettings.Key);
             _exactKey = key;
+            ExactKeyPath(); // a linked folder on the way stops procx before any child runs
         }
-        _clear = new FsMove(FsSettings.Clear, settings, _folder);
-        _fail = new FsMove(FsSettings.Fail, settings, _folder);
-        _settings = settings;
+        _clear = new FsMove(FsSettings.Clear, _settings, _folder);
+        _fail = new FsMove(FsSettings.Fail, _settings, _folder);
     }
 
     public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken) =>
@@ -110,12 +106,8 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
     {
         if (_exactKey is not null)
         {
-            var full = Path.Combine(_folder, _exactKey);
-            if (SafePath.FirstLink(_folder, full, includeLast: false) is { } link)
-            {
-                // Checked at start-up; a folder swapped for a link since then stops procx the same way.
-                throw SafePath.LinkRefused(link, _settings, FsSettings.Key);
-            }
+            // Checked at start-up too; a folder swapped for a link since then stops procx the same way.
+            var full = ExactKeyPath();
             if (SafePath.IsLink(full))
             {
                 WarnOnce(_exactKey, "skipped: a symbolic link is never taken as work");
@@ -124,6 +116,17 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
             return [_exactKey];
         }
         return new DirectoryInfo(_folder).EnumerateFiles().Where(file => !IsLinkWarned(file)).Select(file => file.Name);
+    }
+
+    /// <summary>The exact key's path, refused (configuration) when a folder on the way is a link.</summary>
+    private string ExactKeyPath()
+    {
+        var full = Path.Combine(_folder, _exactKey!);
+        if (SafePath.FirstLink(_folder, full, includeLast: false) is { } link)
+        {
+            throw SafePath.LinkRefused(link, _settings, FsSettings.Key);
+        }
+        return full;
     }
 
     /// <summary>The listing already knows (lstat) whether an entry is a link, dangling ones included.</summary>

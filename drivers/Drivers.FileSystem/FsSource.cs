@@ -1,9 +1,9 @@
-using System.Text.RegularExpressions;
-using Drivers.Core;
 using Drivers.Core.Contracts;
 using Drivers.Core.Disposition;
+using Drivers.Core.Failures;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
+using Drivers.Core.Settings;
 using Drivers.Core.Templating;
 
 namespace Drivers.FileSystem;
@@ -12,31 +12,41 @@ namespace Drivers.FileSystem;
 /// Takes files from a folder: the first match, in ordinal name order, of <c>-fs-key</c>,
 /// <c>-fs-key-prefix</c> or <c>-fs-key-regex</c> among the folder's own files. The file streams to the
 /// child. Files another job of this process holds are skipped; files that failed in this process go to the
-/// back of the line, so one bad file cannot block the rest.
+/// back of the line, so one bad file cannot block the rest. A symbolic link is never work (it may point
+/// anywhere, /etc/shadow included, or nowhere): it is skipped with one warning per name, and no path below
+/// the folder is followed through a link, for taking, clearing or failing alike.
 /// </summary>
 internal sealed class FsSource : ISourceDriver, IBatchSource
 {
     /// <summary>pushx writes under this prefix, then renames: a half-written file is never taken.</summary>
     internal const string TempPrefix = ".procx-tmp-";
 
+    private readonly SettingValues _settings;
     private readonly string _folder;
     private readonly string? _exactKey;
-    private readonly Func<string, bool> _matches;
-    private readonly DispositionPlan _clear;
-    private readonly DispositionPlan _fail;
+    private readonly FsKeyMatcher _matcher;
+    private readonly FsMove _clear;
+    private readonly FsMove _fail;
     private readonly ILog _log;
     private readonly KeyBook _keys = new();
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     public FsSource(DriverContext context)
     {
-        var settings = context.Settings;
+        _settings = context.Settings;
         _log = context.Log;
-        _folder = Path.GetFullPath(settings.GetRequiredString(FsSettings.Folder));
-        _exactKey = settings.GetString(FsSettings.Key) is { Length: > 0 } key ? key : null;
-        _matches = BuildMatcher(settings);
-        _clear = FsSettings.Clear.Bind(settings, _folder);
-        _fail = FsSettings.Fail.Bind(settings, _folder);
+        _folder = ExistingFolder(_settings);
+        _matcher = FsKeyMatcher.From(_settings);
+        _matcher.OnTimeout = name => WarnOnce(name, "skipped: -fs-key-regex took too long on this name; the other files are still matched");
+        if (_settings.GetString(FsSettings.Key) is { Length: > 0 } key)
+        {
+            SafePath.Combine(_folder, key, _settings, FsSettings.Key);
+            _exactKey = key;
+            ExactKeyPath(); // a linked folder on the way stops procx before any child runs
+        }
+        _clear = new FsMove(FsSettings.Clear, _settings, _folder);
+        _fail = new FsMove(FsSettings.Fail, _settings, _folder);
     }
 
     public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken) =>
@@ -46,16 +56,13 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
     {
         if (!Directory.Exists(_folder))
         {
-            throw DriverException.Transient($"-fs-folder '{_folder}' does not exist");
+            throw DriverException.Transient($"-fs-folder '{ErrorText.OneLine(_folder)}' does not exist");
         }
         var items = new List<WorkItem>();
         lock (_gate)
         {
-            // An exact -fs-key may name a file in a subfolder; the other selectors scan the folder itself.
-            var names = _exactKey is not null ? [_exactKey] : Directory.EnumerateFiles(_folder).Select(Path.GetFileName).OfType<string>();
-            var candidates = names
-                .Where(name => !name.StartsWith(TempPrefix, StringComparison.Ordinal) && _matches(name)
-                    && _keys.IsAvailable(name))
+            var candidates = Names()
+                .Where(name => !name.StartsWith(TempPrefix, StringComparison.Ordinal) && _keys.IsAvailable(name) && _matcher.Matches(name))
                 .OrderBy(_keys.FailedLast)
                 .ThenBy(name => name, StringComparer.Ordinal);
             foreach (var name in candidates)
@@ -80,9 +87,9 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
         return Task.FromResult<IReadOnlyList<WorkItem>>(items);
     }
 
-    public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _clear, "clear");
+    public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) => Settle(item, _clear, failed: false);
 
-    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => Dispose(item, _fail, "fail");
+    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => Settle(item, _fail, failed: true);
 
     public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken)
     {
@@ -94,68 +101,89 @@ internal sealed class FsSource : ISourceDriver, IBatchSource
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private Task Dispose(WorkItem item, DispositionPlan plan, string phase)
+    /// <summary>The folder's own regular files; an exact -fs-key may name a file in a subfolder.</summary>
+    private IEnumerable<string> Names()
+    {
+        if (_exactKey is not null)
+        {
+            // Checked at start-up too; a folder swapped for a link since then stops procx the same way.
+            var full = ExactKeyPath();
+            if (SafePath.IsLink(full))
+            {
+                WarnOnce(_exactKey, "skipped: a symbolic link is never taken as work");
+                return [];
+            }
+            return [_exactKey];
+        }
+        return new DirectoryInfo(_folder).EnumerateFiles().Where(file => !IsLinkWarned(file)).Select(file => file.Name);
+    }
+
+    /// <summary>The exact key's path, refused (configuration) when a folder on the way is a link.</summary>
+    private string ExactKeyPath()
+    {
+        var full = Path.Combine(_folder, _exactKey!);
+        if (SafePath.FirstLink(_folder, full, includeLast: false) is { } link)
+        {
+            throw SafePath.LinkRefused(link, _settings, FsSettings.Key);
+        }
+        return full;
+    }
+
+    /// <summary>The listing already knows (lstat) whether an entry is a link, dangling ones included.</summary>
+    private bool IsLinkWarned(FileInfo file)
+    {
+        if ((file.Attributes & FileAttributes.ReparsePoint) == 0)
+        {
+            return false;
+        }
+        WarnOnce(file.Name, "skipped: a symbolic link is never taken as work");
+        return true;
+    }
+
+    private void WarnOnce(string name, string message)
+    {
+        lock (_warned)
+        {
+            if (!_warned.Add(name))
+            {
+                return;
+            }
+        }
+        _log.Warn(message, ("key", ErrorText.OneLine(name)), ("folder", _folder));
+    }
+
+    private Task Settle(WorkItem item, FsMove plan, bool failed)
     {
         var key = item.Key!;
-        var path = Path.Combine(_folder, key);
         try
         {
-            switch (plan.Op)
+            var moved = plan.Apply(key, item.TemplateData ?? TemplateData.Empty);
+            if (moved is not null)
             {
-                case DispositionOp.Remove:
-                    File.Delete(path);
-                    break;
-                case DispositionOp.Move:
-                    var targetKey = plan.TargetKey(key, item.TemplateData ?? TemplateData.Empty);
-                    var target = SafePath.Combine(plan.Container, targetKey, $"fs-{phase}-key");
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    File.Move(path, target, overwrite: true);
-                    _log.Debug($"{phase}: moved", ("key", key), ("to", target));
-                    break;
-                case DispositionOp.None when phase == "clear":
-                    // Left in place as in the original; remember it so a daemon does not run it again.
-                    _keys.ClearedInPlace(key);
-                    break;
+                _log.Debug($"{plan.Phase}: moved", ("key", ErrorText.OneLine(key)), ("to", ErrorText.OneLine(moved)));
+            }
+            else if (plan.Op == DispositionOp.None && !failed)
+            {
+                // Left in place as in the original; remember it so a daemon does not run it again.
+                _keys.ClearedInPlace(key);
             }
         }
         finally
         {
-            _keys.Settled(key, failed: phase == "fail");
+            _keys.Settled(key, failed);
         }
         return Task.CompletedTask;
     }
 
-    private static Func<string, bool> BuildMatcher(Drivers.Core.Settings.SettingValues settings)
+    /// <summary>-fs-folder must be a folder that exists when procx starts: a typo is a configuration error, not an empty source.</summary>
+    private static string ExistingFolder(SettingValues settings)
     {
-        var key = settings.GetString(FsSettings.Key);
-        var prefix = settings.GetString(FsSettings.KeyPrefix);
-        var regex = settings.GetString(FsSettings.KeyRegex);
-        var given = new[] { key, prefix, regex }.Count(v => !string.IsNullOrEmpty(v));
-        if (given > 1)
+        var folder = Path.GetFullPath(settings.GetRequiredString(FsSettings.Folder));
+        if (Directory.Exists(folder))
         {
-            throw settings.Invalid(FsSettings.Key, "set only one of -fs-key, -fs-key-prefix and -fs-key-regex");
+            return folder;
         }
-        if (!string.IsNullOrEmpty(key))
-        {
-            SafePath.Combine(".", key, FsSettings.Key.Name);
-            return name => name == key;
-        }
-        if (!string.IsNullOrEmpty(prefix))
-        {
-            return name => name.StartsWith(prefix, StringComparison.Ordinal);
-        }
-        if (!string.IsNullOrEmpty(regex))
-        {
-            try
-            {
-                var pattern = new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-                return pattern.IsMatch;
-            }
-            catch (ArgumentException e)
-            {
-                throw settings.Invalid(FsSettings.KeyRegex, $"not a valid regular expression: {e.Message}");
-            }
-        }
-        return _ => true;
+        var problem = File.Exists(folder) ? "is not a folder" : "does not exist";
+        throw settings.Invalid(FsSettings.Folder, $"'{ErrorText.OneLine(folder)}' {problem}");
     }
 }

@@ -45,14 +45,7 @@ internal sealed class ChildProcess
                 start.Environment.Remove(name);
             }
         }
-        if (delivery.EnvValue is { } env)
-        {
-            PayloadDelivery.AddToEnvironment(start.Environment, env);
-        }
-        foreach (var (name, value) in delivery.JobEnvironment)
-        {
-            start.Environment[name] = value;
-        }
+        delivery.AddToEnvironment(start.Environment);
 
         try
         {

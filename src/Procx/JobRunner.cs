@@ -61,7 +61,7 @@ internal sealed class JobRunner(
                 await PrintPayloadAsync(item).ConfigureAwait(false);
                 return Attempt.Exited(ExitCodes.Success);
             }
-            await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, CancellationToken.None).ConfigureAwait(false);
+            await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, job, CancellationToken.None).ConfigureAwait(false);
             delivery.JobEnvironment["PROCX_JOB_ID"] = job;
             delivery.JobEnvironment["PROCX_ATTEMPT"] = (failures.Failures(item) + 1).ToString(CultureInfo.InvariantCulture);
             phase = JobPhase.Run;

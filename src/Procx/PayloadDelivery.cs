@@ -1,13 +1,16 @@
 using System.Text;
 using System.Text.Unicode;
-using Drivers.Core;
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 
 namespace Procx;
 
 /// <summary>
 /// Gets a payload to the child in the ways asked for: PROCX_PAYLOAD, last argument, a file, stdin.
 /// A file is written before the child starts; stdin then streams from that file, so both carry the bytes.
+/// The file is the job's own (see <see cref="PayloadFileName"/>) and its path is in the child's
+/// PROCX_PAYLOAD_PATH. A payload that cannot be delivered as asked (too large, binary for a text channel) is a
+/// data error: the work is failed; a payload file that cannot be created is a configuration error.
 /// </summary>
 internal sealed class PayloadDelivery : IAsyncDisposable
 {
@@ -16,8 +19,13 @@ internal sealed class PayloadDelivery : IAsyncDisposable
 
     private const string EnvName = "PROCX_PAYLOAD";
 
+    /// <summary>Where the child finds its payload file: with -concurrency or {{job}} the path is the job's own.</summary>
+    private const string PathEnvName = "PROCX_PAYLOAD_PATH";
+
     private readonly JobOptions _options;
     private readonly Payload _payload;
+    private PayloadFileName.Lease? _lease;
+    private PayloadFile? _file;
 
     private PayloadDelivery(JobOptions options, Payload payload)
     {
@@ -31,82 +39,94 @@ internal sealed class PayloadDelivery : IAsyncDisposable
     /// <summary>The payload as the child's last argument, with -pass-work-as-arg.</summary>
     public string? ArgValue { get; private set; }
 
-    /// <summary>Variables the child gets for this job besides PROCX_PAYLOAD (PROCX_JOB_ID, PROCX_ATTEMPT).</summary>
+    /// <summary>Variables the child gets for this job besides the payload's (PROCX_JOB_ID, PROCX_ATTEMPT).</summary>
     public Dictionary<string, string> JobEnvironment { get; } = new(StringComparer.Ordinal);
 
-    public static async Task<PayloadDelivery> PrepareAsync(JobOptions options, Payload payload, CancellationToken cancellationToken)
+    /// <param name="job">The job's id (item id, key or number), for a {{job}} in -payload-file.</param>
+    public static async Task<PayloadDelivery> PrepareAsync(JobOptions options, Payload payload, string job, CancellationToken cancellationToken)
     {
         var delivery = new PayloadDelivery(options, payload);
-        if (options.PayloadFile is { } path)
+        try
         {
-            await WriteFileAsync(path, payload, cancellationToken).ConfigureAwait(false);
+            await delivery.FillAsync(job, cancellationToken).ConfigureAwait(false);
+            return delivery;
         }
-        if (options.PassAsEnv || options.PassAsArg)
+        catch
         {
-            var text = await ReadAsTextAsync(options, payload, cancellationToken).ConfigureAwait(false);
-            if (options.PassAsArg)
+            await delivery.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task FillAsync(string job, CancellationToken cancellationToken)
+    {
+        if (_options.PayloadFile is { } name)
+        {
+            _lease = name.Reserve(job);
+            _file = await PayloadFile.CreateAsync(_lease.Path, _payload, _options.KeepPayloadFile, name.Settings, cancellationToken).ConfigureAwait(false);
+        }
+        if (_options.PassAsEnv || _options.PassAsArg)
+        {
+            var text = await ReadAsTextAsync(cancellationToken).ConfigureAwait(false);
+            if (_options.PassAsArg)
             {
-                delivery.ArgValue = text;
+                ArgValue = text;
             }
             else
             {
-                delivery.EnvValue = text;
+                EnvValue = text;
             }
         }
-        return delivery;
     }
 
     /// <summary>Opens what the child's stdin streams from: the payload file if there is one, else the payload.</summary>
     public Stream OpenStdinSource() =>
-        _options.PayloadFile is { } path
-            ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16)
+        _file is { } file
+            ? new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16)
             : _payload.OpenRead();
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        if (_options.PayloadFile is { } path && !_options.KeepPayloadFile)
+        if (_file is { } file)
         {
-            try { File.Delete(path); } catch (IOException) { }
+            await file.DisposeAsync().ConfigureAwait(false);
         }
-        return ValueTask.CompletedTask;
+        _lease?.Dispose();
     }
 
-    public static void AddToEnvironment(IDictionary<string, string?> environment, string value) => environment[EnvName] = value;
-
-    private static async Task WriteFileAsync(string path, Payload payload, CancellationToken cancellationToken)
+    /// <summary>Adds PROCX_PAYLOAD and PROCX_PAYLOAD_PATH, where they are part of the delivery, to the child's environment.</summary>
+    public void AddToEnvironment(IDictionary<string, string?> environment)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 1 << 16 };
-        if (!OperatingSystem.IsWindows())
+        if (EnvValue is { } value)
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            environment[EnvName] = value;
         }
-        await using (var file = new FileStream(path, options))
-        await using (var input = payload.OpenRead())
+        if (_file is { } file)
         {
-            await input.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            environment[PathEnvName] = file.Path;
         }
-        if (!OperatingSystem.IsWindows())
+        foreach (var (name, job) in JobEnvironment)
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the file may have existed
+            environment[name] = job;
         }
     }
 
-    private static async Task<string> ReadAsTextAsync(JobOptions options, Payload payload, CancellationToken cancellationToken)
+    private async Task<string> ReadAsTextAsync(CancellationToken cancellationToken)
     {
-        var how = options.PassAsArg ? "an argument (-pass-work-as-arg)" : "the PROCX_PAYLOAD env var";
-        var overhead = options.PassAsArg ? 1 : EnvName.Length + 2;
-        if (payload.Length is { } known && known + overhead > MaxStringBytes)
+        var how = _options.PassAsArg ? "an argument (-pass-work-as-arg)" : "the PROCX_PAYLOAD env var";
+        var overhead = _options.PassAsArg ? 1 : EnvName.Length + 2;
+        if (_payload.Length is { } known && known + overhead > MaxStringBytes)
         {
             throw TooLarge(known, how);
         }
         byte[] bytes;
-        if (options.PayloadFile is { } path)
+        if (_file is { } file)
         {
-            bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            bytes = await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
+            bytes = await _payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
         }
         if (bytes.Length + overhead > MaxStringBytes)
         {
@@ -114,12 +134,12 @@ internal sealed class PayloadDelivery : IAsyncDisposable
         }
         if (!Utf8.IsValid(bytes) || bytes.AsSpan().Contains((byte)0))
         {
-            throw DriverException.DataError(
+            throw new HostFailureException(FailureKind.Data,
                 $"the payload is binary (not UTF-8 text, or has NUL bytes) and cannot pass through {how} unchanged; use -pass-work-as-stdin or -payload-file");
         }
         return Encoding.UTF8.GetString(bytes);
     }
 
-    private static DriverException TooLarge(long size, string how) => DriverException.DataError(
+    private static HostFailureException TooLarge(long size, string how) => new(FailureKind.Data,
         $"the payload ({size} bytes) is too large for {how} (limit {MaxStringBytes / 1024} KiB); use -pass-work-as-stdin or -payload-file");
 }

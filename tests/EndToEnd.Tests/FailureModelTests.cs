@@ -109,13 +109,15 @@ public sealed class FailureModelTests
         Assert.Contains("released untouched", stderr);
     }
 
-    [Fact]
-    public async Task A_command_that_cannot_start_stops_the_daemon_with_127_and_leaves_the_work()
+    [Theory]
+    [InlineData("1")]
+    [InlineData("2")]
+    public async Task A_command_that_cannot_start_stops_the_daemon_with_127_and_leaves_the_work(string concurrency)
     {
         using var dir = new WorkFolder();
         dir.Put("a", "x");
         dir.Put("b", "x");
-        var r = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "fs", "-fs-folder", dir.Work, "-fs-fail-op", "mv", "-fs-fail-folder", dir.Failed, "-daemon", "no-such-command-here"],
+        var r = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "fs", "-fs-folder", dir.Work, "-fs-fail-op", "mv", "-fs-fail-folder", dir.Failed, "-daemon", "-concurrency", concurrency, "no-such-command-here"],
             timeout: TimeSpan.FromSeconds(20));
         Assert.Equal(127, r.ExitCode);
         Assert.Contains("no-such-command-here", r.Stderr);

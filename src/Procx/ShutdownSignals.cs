@@ -109,11 +109,13 @@ internal sealed class ShutdownSignals : IDisposable
         if (Interlocked.Increment(ref _count) > 1)
         {
             // Exiting at once must not leave a child (or what it started) running on with nobody to settle it.
+            // _exit rather than Environment.Exit: the killed child's job would otherwise race to settle its
+            // item and return from Main with 0 while the exit handlers run. Logs are written unbuffered.
             foreach (var child in Running())
             {
                 child.KillTree();
             }
-            Environment.Exit(128 + raw);
+            NativeMethods.ExitNow(128 + raw);
         }
         Received = raw;
         _stopping.Cancel();

@@ -11,6 +11,9 @@ public sealed class ProcessTests
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    // Children that outlive a job send their output to /dev/null: holding procx's stderr open, they would make
+    // the test wait for them (on the old code, for minutes) instead of failing on what it checks.
+
     [Fact]
     public async Task A_command_is_found_in_PATH_only_never_in_the_working_directory()
     {
@@ -69,7 +72,7 @@ public sealed class ProcessTests
         dir.Put("job", "x");
         var pidFile = Path.Combine(dir.Root, "grandchild");
         using var procx = ToolRunner.Start(ToolRunner.Procx,
-            [.. dir.FsSource("job"), "-daemon", "-daemon-interval", "50", "sh", "-c", $"sleep 300 & echo $! > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; wait"]);
+            [.. dir.FsSource("job"), "-daemon", "-daemon-interval", "50", "sh", "-c", $"exec >/dev/null 2>&1; sleep 300 & echo $! > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; wait"]);
         var stderr = procx.StandardError.ReadToEndAsync(Cancel);
         var grandchild = await ReadPidAsync(pidFile);
         try
@@ -93,7 +96,7 @@ public sealed class ProcessTests
         dir.Put("job", "x");
         var pidFile = Path.Combine(dir.Root, "child");
         using var procx = ToolRunner.Start(ToolRunner.Procx,
-            [.. dir.FsSource("job"), "sh", "-c", $"echo $$ > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; exec sleep 300"]);
+            [.. dir.FsSource("job"), "sh", "-c", $"exec >/dev/null 2>&1; echo $$ > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; exec sleep 300"]);
         var child = await ReadPidAsync(pidFile);
         try
         {
@@ -115,7 +118,7 @@ public sealed class ProcessTests
         dir.Put("job", "x");
         var pidFile = Path.Combine(dir.Root, "pids");
         using var procx = ToolRunner.Start(ToolRunner.Procx,
-            [.. dir.FsSource("job"), "-daemon", "-shutdown-timeout", "5m", "sh", "-c", $"sleep 300 & echo \"$$ $!\" > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; wait"]);
+            [.. dir.FsSource("job"), "-daemon", "-shutdown-timeout", "5m", "sh", "-c", $"exec >/dev/null 2>&1; sleep 300 & echo \"$$ $!\" > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; wait"]);
         var stderr = procx.StandardError.ReadToEndAsync(Cancel);
         await ClearAndFailTests.WaitUntil(() => File.Exists(pidFile));
         var pids = File.ReadAllText(pidFile).Split(' ').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();

@@ -92,7 +92,7 @@ internal sealed class JobRunner(
             }
             var code = await exited.ConfigureAwait(false);
             // A child that failed after procx passed on a shutdown signal was interrupted, not wrong: release it.
-            return code != ExitCodes.Success && signals.Forwarding ? Attempt.Interrupted(code) : Attempt.Exited(code);
+            return code != ExitCodes.Success && signals.ForwardedTo(child) ? Attempt.Interrupted(code) : Attempt.Exited(code);
         }
         finally
         {

@@ -46,14 +46,14 @@ public sealed class ClearAndFailTests
     }
 
     [Fact]
-    public async Task Child_not_found_exits_127_and_leaves_the_work_untouched()
+    public async Task Child_not_found_exits_127_and_leaves_the_work()
     {
         using var dir = new WorkFolder();
         dir.Put("a.json", "{}");
         var r = await ToolRunner.RunAsync(ToolRunner.Procx, [.. dir.FsSource("a.json"), "/no/such/program"]);
         Assert.Equal(127, r.ExitCode);
-        Assert.Contains("/no/such/program", r.Stderr);
-        Assert.Equal(["a.json"], WorkFolder.Names(dir.Work)); // not the item's fault: not failed
+        Assert.Contains("cannot run '/no/such/program': no such file", r.Stderr);
+        Assert.Equal(["a.json"], WorkFolder.Names(dir.Work)); // a configuration error: every item would fail alike
         Assert.Empty(WorkFolder.Names(dir.Failed));
     }
 

@@ -3,13 +3,17 @@ namespace Drivers.Core.Contracts;
 /// <summary>
 /// Reads a stream into one array of exactly its size without the copies a <c>MemoryStream</c> makes
 /// (doubling as it grows, then <c>ToArray</c>: up to 3.5 times the payload). With a known length the array
-/// is allocated once and filled; without, the bytes are gathered in chunks and copied once into the result,
-/// so at most twice the payload is held, for the moment of that copy.
+/// is allocated once and filled. Without one (a pipe), the first <see cref="InMemoryLimit"/> bytes are
+/// gathered in memory; a longer payload goes on to an unlinked temporary file, whose length is then known,
+/// and is read back into one array: memory stays at the payload once plus a constant, where gathering it
+/// in memory would hold it twice while copying, and a sink that sends it holds a third copy on top.
 /// </summary>
 internal static class PayloadBytes
 {
+    /// <summary>Past this, a payload of unknown length is spooled to a temporary file.</summary>
+    internal const int InMemoryLimit = 8 * 1024 * 1024;
+
     private const int FirstChunk = 64 * 1024;
-    private const int LargestChunk = 8 * 1024 * 1024;
 
     public static async Task<byte[]> ReadAllAsync(Stream stream, long? length, CancellationToken cancellationToken = default)
     {
@@ -26,38 +30,69 @@ internal static class PayloadBytes
             {
                 return bytes;
             }
-            // It grew while being read: keep what was read and go on in chunks.
-            return await ReadChunkedAsync(stream, [bytes, probe], bytes.LongLength + 1, cancellationToken).ConfigureAwait(false);
+            // It grew while being read: go on as for a stream of unknown length.
+            return await SpoolAsync(stream, [bytes, probe], cancellationToken).ConfigureAwait(false);
         }
-        return await ReadChunkedAsync(stream, [], 0, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<byte[]> ReadChunkedAsync(Stream stream, List<byte[]> full, long total, CancellationToken cancellationToken)
-    {
-        var size = FirstChunk;
-        while (true)
+        var chunks = new List<byte[]>();
+        var total = 0;
+        for (var size = FirstChunk; total < InMemoryLimit; size = Math.Min(size * 2, InMemoryLimit - total))
         {
             var chunk = GC.AllocateUninitializedArray<byte>(size);
-            var read = await stream.ReadAtLeastAsync(chunk, chunk.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (total + read > Array.MaxLength)
+            var read = await stream.ReadAtLeastAsync(chunk, size, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read < size)
             {
-                throw DriverException.DataError($"the payload is larger than {Array.MaxLength} bytes, the most one value can hold");
+                return Concat(chunks, chunk.AsSpan(0, read), total + read);
             }
-            if (read < chunk.Length)
-            {
-                var result = GC.AllocateUninitializedArray<byte>((int)(total + read));
-                var at = 0;
-                foreach (var part in full)
-                {
-                    part.CopyTo(result, at);
-                    at += part.Length;
-                }
-                chunk.AsSpan(0, read).CopyTo(result.AsSpan(at));
-                return result;
-            }
-            full.Add(chunk);
+            chunks.Add(chunk);
             total += read;
-            size = Math.Min(size * 2, LargestChunk);
         }
+        return await SpoolAsync(stream, chunks, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static byte[] Concat(List<byte[]> chunks, ReadOnlySpan<byte> last, int total)
+    {
+        var result = GC.AllocateUninitializedArray<byte>(total);
+        var at = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(result, at);
+            at += chunk.Length;
+        }
+        last.CopyTo(result.AsSpan(at));
+        return result;
+    }
+
+    /// <summary>Writes what was read and the rest of the stream to a temporary file, then reads it back whole.</summary>
+    private static async Task<byte[]> SpoolAsync(Stream stream, List<byte[]> head, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"procx-payload-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        else
+        {
+            options.Options = FileOptions.DeleteOnClose;
+        }
+        await using var spool = new FileStream(path, options);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.Delete(path); // unlinked at once: nothing is left behind, whatever ends the process
+        }
+        foreach (var chunk in head)
+        {
+            await spool.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+        head.Clear();
+        await stream.CopyToAsync(spool, 1 << 20, cancellationToken).ConfigureAwait(false);
+        if (spool.Length > Array.MaxLength)
+        {
+            throw DriverException.DataError($"the payload is larger than {Array.MaxLength} bytes, the most one value can hold");
+        }
+        spool.Position = 0;
+        var bytes = GC.AllocateUninitializedArray<byte>((int)spool.Length);
+        await spool.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+        return bytes;
     }
 }

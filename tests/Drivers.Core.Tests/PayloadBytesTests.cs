@@ -58,4 +58,21 @@ public sealed class PayloadBytesTests
         await using var payload = Payload.FromStream(new PipeLikeStream(bytes), 5000);
         Assert.Equal(bytes, await payload.ReadAllBytesAsync(Ct));
     }
+
+    [Fact]
+    public async Task Without_a_writable_temporary_folder_a_long_stream_is_gathered_in_memory_byte_exact()
+    {
+        var bytes = RandomNumberGenerator.GetBytes(2 * PayloadBytes.InMemoryLimit + 3);
+        var saved = Environment.GetEnvironmentVariable("TMPDIR");
+        Environment.SetEnvironmentVariable("TMPDIR", "/nonexistent/procx-test-tmp");
+        try
+        {
+            await using var payload = Payload.FromStream(new PipeLikeStream(bytes));
+            Assert.Equal(bytes, await payload.ReadAllBytesAsync(Ct));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", saved);
+        }
+    }
 }

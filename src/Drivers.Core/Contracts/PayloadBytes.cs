@@ -7,6 +7,7 @@ namespace Drivers.Core.Contracts;
 /// gathered in memory; a longer payload goes on to an unlinked temporary file, whose length is then known,
 /// and is read back into one array: memory stays at the payload once plus a constant, where gathering it
 /// in memory would hold it twice while copying, and a sink that sends it holds a third copy on top.
+/// Without a writable temporary folder, the payload is gathered in memory after all.
 /// </summary>
 internal static class PayloadBytes
 {
@@ -62,37 +63,84 @@ internal static class PayloadBytes
         return result;
     }
 
-    /// <summary>Writes what was read and the rest of the stream to a temporary file, then reads it back whole.</summary>
+    /// <summary>
+    /// Writes what was read and the rest of the stream to a temporary file, then reads it back whole. Where no
+    /// temporary file can be made (a read-only file system), the rest is gathered in memory instead.
+    /// </summary>
     private static async Task<byte[]> SpoolAsync(Stream stream, List<byte[]> head, CancellationToken cancellationToken)
+    {
+        if (CreateSpool() is not { } spool)
+        {
+            return await GatherAsync(stream, head, cancellationToken).ConfigureAwait(false);
+        }
+        await using (spool)
+        {
+            foreach (var chunk in head)
+            {
+                await spool.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+            head.Clear();
+            await stream.CopyToAsync(spool, 1 << 20, cancellationToken).ConfigureAwait(false);
+            if (spool.Length > Array.MaxLength)
+            {
+                throw TooLarge();
+            }
+            spool.Position = 0;
+            var bytes = GC.AllocateUninitializedArray<byte>((int)spool.Length);
+            await spool.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return bytes;
+        }
+    }
+
+    /// <summary>A private temporary file, unlinked at once so that nothing is left behind whatever ends the process.</summary>
+    private static FileStream? CreateSpool()
     {
         var path = Path.Combine(Path.GetTempPath(), $"procx-payload-{Environment.ProcessId}-{Guid.NewGuid():N}");
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        else
+        if (OperatingSystem.IsWindows())
         {
             options.Options = FileOptions.DeleteOnClose;
         }
-        await using var spool = new FileStream(path, options);
-        if (!OperatingSystem.IsWindows())
+        else
         {
-            File.Delete(path); // unlinked at once: nothing is left behind, whatever ends the process
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
-        foreach (var chunk in head)
+        try
         {
-            await spool.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            var spool = new FileStream(path, options);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.Delete(path);
+            }
+            return spool;
         }
-        head.Clear();
-        await stream.CopyToAsync(spool, 1 << 20, cancellationToken).ConfigureAwait(false);
-        if (spool.Length > Array.MaxLength)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw DriverException.DataError($"the payload is larger than {Array.MaxLength} bytes, the most one value can hold");
+            return null;
         }
-        spool.Position = 0;
-        var bytes = GC.AllocateUninitializedArray<byte>((int)spool.Length);
-        await spool.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
-        return bytes;
     }
+
+    /// <summary>The rest of the stream in chunks, then one copy: twice the payload for the moment of the copy.</summary>
+    private static async Task<byte[]> GatherAsync(Stream stream, List<byte[]> chunks, CancellationToken cancellationToken)
+    {
+        var total = chunks.Sum(c => (long)c.Length);
+        while (true)
+        {
+            var chunk = GC.AllocateUninitializedArray<byte>(InMemoryLimit);
+            var read = await stream.ReadAtLeastAsync(chunk, chunk.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (total + read > Array.MaxLength)
+            {
+                throw TooLarge();
+            }
+            if (read < chunk.Length)
+            {
+                return Concat(chunks, chunk.AsSpan(0, read), (int)(total + read));
+            }
+            chunks.Add(chunk);
+            total += read;
+        }
+    }
+
+    private static DriverException TooLarge() =>
+        DriverException.DataError($"the payload is larger than {Array.MaxLength} bytes, the most one value can hold");
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory benchmark: peak RSS of pushx and procx moving one large item through each driver that runs here
-# against a real server. pushx reads the item from a file on stdin; procx hands it to a child on stdin
-# (-pass-work-as-stdin) that counts and hashes the bytes; the script checks both against the file.
+# against a real server. pushx reads the item from a file on stdin (from a pipe with MEMORY_BENCH_PIPE=1);
+# procx hands it to a child on stdin (-pass-work-as-stdin) that keeps the bytes; the script checks their
+# count and SHA-256 against the file.
 # Prints one table (peak RSS per tool, and its ratio to the item) and writes it to bench/results/memory.md.
 #
 # Usage: bench/memory.sh [bin-dir] [MiB] [driver…]
@@ -20,7 +21,7 @@ drivers=(fs redis-list redis-stream aws-s3 aws-sqs postgres mysql)
 [ -x "$bin/procx" ] || "$root/scripts/publish.sh" "$bin" >/dev/null
 [ -x /usr/bin/time ] || { echo "memory.sh: needs GNU time (apt-get install time)" >&2; exit 1; }
 envfile=${PROCX_SERVICES_ENV:-$root/tests/services/.env}
-[ -f "$envfile" ] || envfile=/work/main/tests/services/.env
+[ -f "$envfile" ] || { echo "memory.sh: no $envfile: run tests/services/start.sh, or set PROCX_SERVICES_ENV" >&2; exit 1; }
 # shellcheck disable=SC1090
 . "$envfile"
 
@@ -43,7 +44,8 @@ size_for() {
 }
 
 # The item: printable text (base64 of random bytes), since SQL text columns and SQS bodies take only text.
-# Binary payloads take the same paths through Redis, files and S3 (tests/EndToEnd.Tests checks them).
+# Binary payloads take the same paths through Redis, files and S3 (tests/Drivers.Redis.Tests/RedisLargeItemTests.cs
+# moves a binary one through redis-list).
 # Sizes are multiples of 4: base64 of exactly 3/4 of them is exactly that long, with no padding.
 make_item() { head -c "$(( $1 * 3 / 4 ))" /dev/urandom | base64 -w0 > "$dir/item"; }
 
@@ -116,7 +118,7 @@ mkdir -p "$(dirname "$results")"
 emit() { echo "$@" | tee -a "$results"; }
 : > "$results"
 failed=0
-emit "One item per driver, peak RSS (GNU time %M), $(nproc) cores, $(date -u +%Y-%m-%d), binaries: ${bin#"$root"/}."
+emit "One item per driver, peak RSS (GNU time %M), $(nproc) cores, $(date -u +%Y-%m-%d), binaries: ${bin#"$root"/}, pushx stdin: $([ -n "${MEMORY_BENCH_PIPE:-}" ] && echo a pipe || echo a file)."
 emit
 emit "| driver | item MiB | pushx peak MiB | pushx ratio | procx peak MiB | procx ratio | bytes and SHA-256 |"
 emit "|:---|---:|---:|---:|---:|---:|:---|"
@@ -125,7 +127,11 @@ for driver in "${drivers[@]}"; do
   make_item "$size"
   want=$(sha256sum < "$dir/item" | cut -c1-64)
   "setup_$driver"
-  push_kb=$(peak "$dir/push.time" "$bin/pushx" "${push_args[@]}" -log-level warn < "$dir/item") || { failed=1; teardown "$driver"; continue; }
+  if [ -n "${MEMORY_BENCH_PIPE:-}" ]; then
+    push_kb=$(cat "$dir/item" | peak "$dir/push.time" "$bin/pushx" "${push_args[@]}" -log-level warn) || { failed=1; teardown "$driver"; continue; }
+  else
+    push_kb=$(peak "$dir/push.time" "$bin/pushx" "${push_args[@]}" -log-level warn < "$dir/item") || { failed=1; teardown "$driver"; continue; }
+  fi
   # The child keeps what it got on stdin; its size and hash are checked after procx exits.
   take_kb=$(peak "$dir/take.time" "$bin/procx" "${take_args[@]}" -log-level warn -pass-work-as-stdin \
     sh -c 'exec cat > "$0"' "$dir/got" </dev/null) || { failed=1; teardown "$driver"; continue; }

@@ -20,48 +20,6 @@ namespace Drivers.Redis;
 /// </summary>
 internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
 {
-    // KEYS: processing, dead list; ARGV: value. Dead-lettering after -max-failures: to the tail of KEY:dead.
-    private const string DeadLetterScript = """
-        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
-          redis.call('RPUSH', KEYS[2], ARGV[1])
-          return 1
-        end
-        return 0
-        """;
-
-    // KEYS: heartbeat, workers; ARGV: worker, lease ms.
-    private const string RegisterScript = """
-        redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])
-        redis.call('SADD', KEYS[2], ARGV[1])
-        return 1
-        """;
-
-    // KEYS: processing, list; ARGV: value. Only an item still held is put back (no duplicate after a recovery).
-    private const string FailScript = """
-        if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
-          redis.call('LPUSH', KEYS[2], ARGV[1])
-          return 1
-        end
-        return 0
-        """;
-
-    // KEYS: list, processing, heartbeat, workers; ARGV: worker, 'force' to ignore the heartbeat (own clean exit).
-    // The processing list holds the newest item at its head, so moving head-first back to the list's head
-    // restores the original order.
-    private const string RecoverScript = """
-        if ARGV[2] == 'force' then
-          redis.call('DEL', KEYS[3])
-        elseif redis.call('EXISTS', KEYS[3]) == 1 then
-          return -1
-        end
-        local n = 0
-        while redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'LEFT') do
-          n = n + 1
-        end
-        redis.call('SREM', KEYS[4], ARGV[1])
-        return n
-        """;
-
     private readonly RedisConnection _connection;
     private readonly RedisConnection _blocking;
     private readonly ILog _log;
@@ -110,41 +68,31 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
         {
             return null;
         }
-        _held.Add(value);
+        // The client library read the value into one array; the payload is that array, never a copy.
+        var bytes = (byte[])value!;
+        var digest = RedisListHeldItems.Digest(bytes);
+        _held.Add(digest);
         if (cancellationToken.IsCancellationRequested)
         {
             // Shutting down: hand the item straight back rather than leave it for the lease to expire.
-            await PutBackAsync(value).ConfigureAwait(false);
+            await PutBackAsync(digest).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
-        var bytes = (byte[])value!;
         // A list item has no id of its own; its content hash names it (logs, the host's failure count).
         var id = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes).AsSpan(0, 8));
-        return new WorkItem(Payload.FromBytes(bytes)) { Key = _key, Id = id, DriverState = value };
+        return new WorkItem(Payload.FromBytes(bytes)) { Key = _key, Id = id, DriverState = digest };
     }
 
-    public async Task ClearAsync(WorkItem item, CancellationToken cancellationToken)
-    {
-        var value = (RedisValue)item.DriverState!;
-        var removed = await _connection.RunAsync(db => db.ListRemoveAsync(Processing(_worker), value, 1), cancellationToken).ConfigureAwait(false);
-        _held.Remove(value);
-        if (removed == 0)
-        {
-            _log.Warn("the item was no longer in this worker's processing list (its lease lapsed and another procx returned it to the list)", ("key", _key));
-        }
-    }
+    public Task ClearAsync(WorkItem item, CancellationToken cancellationToken) =>
+        SettleAsync((string)item.DriverState!, RedisListScripts.Remove, Processing(_worker), warnIfGone: true, cancellationToken);
 
-    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((RedisValue)item.DriverState!, cancellationToken);
+    public Task FailAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((string)item.DriverState!, cancellationToken);
 
-    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((RedisValue)item.DriverState!, cancellationToken);
+    public Task ReleaseAsync(WorkItem item, CancellationToken cancellationToken) => PutBackAsync((string)item.DriverState!, cancellationToken);
 
-    /// <summary>After -max-failures: moves the item from the processing list to the list <c>KEY:dead</c>.</summary>
-    public async Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken)
-    {
-        var value = (RedisValue)item.DriverState!;
-        await _connection.RunAsync(db => db.ScriptEvaluateAsync(DeadLetterScript, [Processing(_worker), DeadKey], [value]), cancellationToken).ConfigureAwait(false);
-        _held.Remove(value);
-    }
+    /// <summary>After -max-failures: moves the item from the processing list to the tail of the list <c>KEY:dead</c>.</summary>
+    public Task DeadLetterAsync(WorkItem item, CancellationToken cancellationToken) =>
+        SettleAsync((string)item.DriverState!, RedisListScripts.ToTail, DeadKey, warnIfGone: false, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
@@ -173,14 +121,25 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
         _startGate.Dispose();
     }
 
-    private async Task PutBackAsync(RedisValue value, CancellationToken cancellationToken = default)
+    /// <summary>Puts the item back at the head of the list; only an item still held (no duplicate after a recovery).</summary>
+    private Task PutBackAsync(string digest, CancellationToken cancellationToken = default) =>
+        SettleAsync(digest, RedisListScripts.ToHead, List, warnIfGone: true, cancellationToken);
+
+    private async Task SettleAsync(string digest, string op, RedisKey target, bool warnIfGone, CancellationToken cancellationToken)
     {
-        var result = await _connection.RunAsync(db => db.ScriptEvaluateAsync(FailScript, [Processing(_worker), List], [value]), cancellationToken).ConfigureAwait(false);
-        _held.Remove(value);
-        if ((int)result == 0)
+        var found = await SettleOnServerAsync(digest, op, target, cancellationToken).ConfigureAwait(false);
+        _held.Remove(digest);
+        if (!found && warnIfGone)
         {
             _log.Warn("the item was no longer in this worker's processing list (its lease lapsed and another procx returned it to the list)", ("key", _key));
         }
+    }
+
+    private async Task<bool> SettleOnServerAsync(string digest, string op, RedisKey target, CancellationToken cancellationToken)
+    {
+        var result = await _connection.RunAsync(
+            db => db.ScriptEvaluateAsync(RedisListScripts.Settle, [Processing(_worker), target], [digest, op]), cancellationToken).ConfigureAwait(false);
+        return (int)result == 1;
     }
 
     /// <summary>Once: register this worker's heartbeat, recover dead workers' items, start the heartbeat loop.</summary>
@@ -208,7 +167,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     }
 
     private Task BeatAsync(CancellationToken cancellationToken) =>
-        _connection.RunAsync(db => db.ScriptEvaluateAsync(RegisterScript, [Heartbeat(_worker), WorkersKey], [_worker, (long)_lease.TotalMilliseconds]), cancellationToken);
+        _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisListScripts.Register, [Heartbeat(_worker), WorkersKey], [_worker, (long)_lease.TotalMilliseconds]), cancellationToken);
 
     private async Task HeartbeatLoopAsync()
     {
@@ -237,26 +196,38 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     /// <summary>
     /// Returns to the list the items in this worker's processing list that no job holds (a move whose reply
     /// was lost). An item counts only if it is unheld twice, a second (at most a third of the lease) apart: a
-    /// move still on its way back is registered by then.
+    /// move still on its way back is registered by then. Only when the list is longer than what this worker
+    /// holds are digests compared (the server hashes the items; their values never travel).
     /// </summary>
     private async Task ReturnOrphansAsync(CancellationToken cancellationToken)
     {
-        var first = _held.Orphans(await _connection.RunAsync(db => db.ListRangeAsync(Processing(_worker)), cancellationToken).ConfigureAwait(false));
+        var first = await OrphansAsync(cancellationToken).ConfigureAwait(false);
         if (first.Count == 0)
         {
             return;
         }
         await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, _lease.TotalMilliseconds / 3)), cancellationToken).ConfigureAwait(false);
-        var second = _held.Orphans(await _connection.RunAsync(db => db.ListRangeAsync(Processing(_worker)), cancellationToken).ConfigureAwait(false));
+        var second = await OrphansAsync(cancellationToken).ConfigureAwait(false);
         var returned = 0;
-        foreach (var value in second.Where(first.Remove))
+        foreach (var digest in second.Where(first.Remove))
         {
-            returned += (int)await _connection.RunAsync(db => db.ScriptEvaluateAsync(FailScript, [Processing(_worker), List], [value]), cancellationToken).ConfigureAwait(false);
+            returned += await SettleOnServerAsync(digest, RedisListScripts.ToHead, List, cancellationToken).ConfigureAwait(false) ? 1 : 0;
         }
         if (returned > 0)
         {
             _log.Warn("returned items this worker held without a job (a move whose reply was lost) to the list", ("key", _key), ("count", returned));
         }
+    }
+
+    private async Task<List<string>> OrphansAsync(CancellationToken cancellationToken)
+    {
+        var length = await _connection.RunAsync(db => db.ListLengthAsync(Processing(_worker)), cancellationToken).ConfigureAwait(false);
+        if (length <= _held.Count)
+        {
+            return [];
+        }
+        var digests = await _connection.RunAsync(db => db.ScriptEvaluateAsync(RedisListScripts.Digests, [Processing(_worker)]), cancellationToken).ConfigureAwait(false);
+        return _held.Orphans(((string?[]?)digests ?? []).OfType<string>());
     }
 
     private async Task RecoverDeadWorkersAsync(CancellationToken cancellationToken)
@@ -275,7 +246,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
     private async Task<long> RecoverAsync(string worker, bool force, CancellationToken cancellationToken)
     {
         var result = await _connection.RunAsync(
-            db => db.ScriptEvaluateAsync(RecoverScript, [List, Processing(worker), Heartbeat(worker), WorkersKey], [worker, force ? "force" : "check"]),
+            db => db.ScriptEvaluateAsync(RedisListScripts.Recover, [List, Processing(worker), Heartbeat(worker), WorkersKey], [worker, force ? "force" : "check"]),
             cancellationToken).ConfigureAwait(false);
         return (long)result;
     }

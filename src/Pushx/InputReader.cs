@@ -46,8 +46,8 @@ internal static class InputReader
         {
             return Payload.FromFile(file);
         }
-        var stdin = Console.OpenStandardInput();
-        return needsReplay ? await SpoolAsync(stdin, cancellationToken).ConfigureAwait(false) : Payload.FromStream(stdin);
+        var (stdin, length) = StandardInput.Open();
+        return needsReplay ? await SpoolAsync(stdin, cancellationToken).ConfigureAwait(false) : Payload.FromStream(stdin, length);
     }
 
     /// <summary>

@@ -16,13 +16,15 @@ public abstract class Payload : IAsyncDisposable
     /// <summary>Opens the payload for reading. The caller disposes the stream.</summary>
     public abstract Stream OpenRead();
 
-    /// <summary>Reads the whole payload. Only for drivers that need it whole (templates, small messages).</summary>
+    /// <summary>
+    /// Reads the whole payload into one array. Only for drivers that need it whole (templates, small messages,
+    /// a provider that takes one value). Memory: the payload once when its length is known up front (a file,
+    /// stdin redirected from a file), else at most twice while reading (<see cref="PayloadBytes"/>).
+    /// </summary>
     public virtual async Task<byte[]> ReadAllBytesAsync(CancellationToken cancellationToken = default)
     {
         await using var stream = OpenRead();
-        using var buffer = Length is { } n and < int.MaxValue ? new MemoryStream((int)n) : new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.ToArray();
+        return await PayloadBytes.ReadAllAsync(stream, Length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -2,7 +2,8 @@
 # Builds the release archive for one runtime id, the same one the release workflow uploads:
 #   artifacts/release/procx_<version>_<os>_<arch>.tar.gz   (.zip for win-* rids)
 # holding procx, pushx, LICENSE and README.md at its root, and rewrites artifacts/release/SHA256SUMS
-# (sha256sum format) over every archive in that folder, so archives of several rids can share it.
+# (sha256sum format) over every archive in that folder, so archives of several rids can share it, and
+# VERSION (the version alone, which install.sh reads to resolve "latest").
 # Usage: scripts/package.sh [version] [rid]
 #   version: defaults to <Version> in Directory.Build.props; a leading "v" (a tag) is dropped.
 #   rid:     defaults to the host's (linux-x64, linux-arm64, linux-musl-x64, osx-arm64, osx-x64, win-x64).
@@ -83,4 +84,6 @@ fi
 
 sha() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
 (cd "$release" && shopt -s nullglob && archives=(procx_*.tar.gz procx_*.zip) && sha "${archives[@]}" | sort -k2 > SHA256SUMS)
+# install.sh asks <release>/latest/download/VERSION which release is the latest.
+echo "$version" > "$release/VERSION"
 echo "$release/$archive"

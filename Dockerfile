@@ -23,7 +23,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates libssl3 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --user-group --home-dir /work --create-home procx
+ && useradd --uid 10001 --user-group --home-dir /work --create-home --shell /usr/sbin/nologin procx
 COPY --from=build /out/procx /out/pushx /usr/local/bin/
 USER 10001:10001
 WORKDIR /work

@@ -67,7 +67,8 @@ sha256() {
 }
 
 tmp=$(mktemp -d 2>/dev/null || mktemp -d -t procx)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 
 if [ "$version" = latest ]; then
   where="$base/latest/download"

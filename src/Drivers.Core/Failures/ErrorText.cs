@@ -29,7 +29,7 @@ public static class ErrorText
         Win32Exception w when ResourceKeyText.Parse(w.Message) is { Key: "ErrorStartingProcess" } start => DescribeStart(w, start.Arguments),
         Win32Exception w when w.Message.StartsWith("An error occurred trying to start process '", StringComparison.Ordinal) =>
             DescribeStart(w, [Between(w.Message, "process '", "' with working directory") ?? "?"]),
-        SocketException s => NetworkReason(s),
+        SocketException s => NetworkReason(s)!,
         IOException io when ResourceKeyText.Parse(io.Message) is { } key => DescribeIoKey(key),
         // The runtime's IOException for an errno it has no type for: "<strerror> : '<path>'".
         IOException io => Uncapitalise(io.Message.Replace(" : '", ": '", StringComparison.Ordinal)),
@@ -39,9 +39,10 @@ public static class ErrorText
 
     /// <summary>
     /// Why a connection failed, in a few words (<c>connection refused</c>, <c>host not found</c>,
-    /// <c>timed out</c>), from the first socket error or timeout in <paramref name="e"/>'s chain; else its message.
+    /// <c>timed out</c>), from the first socket error or timeout in <paramref name="e"/>'s chain; null when it
+    /// has neither (the caller knows its library's words better).
     /// </summary>
-    public static string NetworkReason(Exception e)
+    public static string? NetworkReason(Exception e)
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
         {
@@ -62,8 +63,11 @@ public static class ErrorText
                     return "timed out";
             }
         }
-        return Describe(e);
+        return null;
     }
+
+    /// <summary>An identifier in words: <c>UnableToConnect</c> → <c>unable to connect</c>, <c>IO_PathNotFound</c> → <c>io path not found</c>.</summary>
+    public static string Words(string identifier) => ResourceKeyText.Words(identifier);
 
     /// <summary>Escapes control characters (\n, \r, \t, \x1b, …) so the text stays on one line.</summary>
     public static string OneLine(string text)

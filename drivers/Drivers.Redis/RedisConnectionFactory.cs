@@ -50,7 +50,7 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
             }
             catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
             {
-                throw settings.Invalid(RedisConnectionSettings.TlsCertFile, $"cannot load the client certificate/key: {e.Message}");
+                throw settings.Invalid(RedisConnectionSettings.TlsCertFile, $"cannot load the client certificate/key: {ErrorText.Describe(e)}");
             }
         }
         Endpoint = $"{_host}:{_port}";

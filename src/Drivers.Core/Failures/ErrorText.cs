@@ -26,9 +26,9 @@ public static class ErrorText
         UnauthorizedAccessException => "permission denied",
         PathTooLongException p when Subject(p) is { } path => $"path too long: '{path}'",
         RegexParseException r => DescribeRegex(r),
-        Win32Exception w when ResourceKeyText.Parse(w.Message) is { Key: "ErrorStartingProcess" } start => DescribeStart(w, start.Arguments),
-        Win32Exception w when w.Message.StartsWith("An error occurred trying to start process '", StringComparison.Ordinal) =>
-            DescribeStart(w, [Between(w.Message, "process '", "' with working directory") ?? "?"]),
+        // The caller names the command (procx: "could not start 'x': …"); this says why.
+        Win32Exception w when ResourceKeyText.Parse(w.Message) is { Key: "ErrorStartingProcess" }
+            || w.Message.StartsWith("An error occurred trying to start process '", StringComparison.Ordinal) => StartReason(w),
         SocketException s => NetworkReason(s)!,
         IOException io when ResourceKeyText.Parse(io.Message) is { } key => DescribeIoKey(key),
         // The runtime's IOException for an errno it has no type for: "<strerror> : '<path>'".
@@ -116,17 +116,13 @@ public static class ErrorText
         };
     }
 
-    private static string DescribeStart(Win32Exception e, IReadOnlyList<string> arguments)
+    private static string StartReason(Win32Exception e) => e.NativeErrorCode switch
     {
-        var reason = e.NativeErrorCode switch
-        {
-            2 => "no such file or directory (not on PATH?)",
-            8 => "exec format error (not a program, or a script without a #! line)",
-            13 => "permission denied (not executable?)",
-            var errno => Errno(errno) ?? $"error {errno}",
-        };
-        return $"cannot start '{arguments.FirstOrDefault() ?? "?"}': {reason}";
-    }
+        2 => "no such file or directory",
+        8 => "exec format error (not a program, or a script without a #! line)",
+        13 => "permission denied (not executable?)",
+        var errno => Errno(errno) ?? $"error {errno}",
+    };
 
     private static string DescribeRegex(RegexParseException e)
     {

@@ -10,10 +10,10 @@ namespace Drivers.Core.Failures;
 /// name with a newline must not forge a log line), one line per error, in words a person can act on.
 /// </summary>
 /// <remarks>
-/// The executables are built with <c>UseSystemResourceKeys</c> (docs/performance.md): the runtime's own
-/// messages are then resource keys with their arguments (<c>IO_PathNotFound_Path, /x/y</c>). The common
-/// I/O, process and regular-expression errors are described here from the exception's type, error number
-/// and arguments instead, so they read the same in either build.
+/// The common I/O, process and regular-expression errors are described from the exception's type, error
+/// number and arguments rather than its message, so they read the same whether or not a build keeps the
+/// runtime's message texts (<c>UseSystemResourceKeys</c>, docs/performance.md): without them a message is a
+/// resource key and its arguments (<c>IO_PathNotFound_Path, /x/y</c>), which this also turns into words.
 /// </remarks>
 public static class ErrorText
 {

@@ -13,8 +13,9 @@ namespace EndToEnd.Tests;
 /// </summary>
 public sealed partial class ErrorMessageTests
 {
-    /// <summary>A runtime resource key as UseSystemResourceKeys leaves it: IO_PathNotFound_Path, UnauthorizedAccess_IODenied_Path.</summary>
-    [GeneratedRegex(@"\b[A-Z][A-Za-z]+_[A-Z][A-Za-z_]+\b|ErrorStartingProcess|MakeException")]
+    /// <summary>A runtime resource key as UseSystemResourceKeys leaves it: IO_PathNotFound_Path, UnauthorizedAccess_IODenied_Path
+    /// (an env var name such as PROCX_FS_KEY_REGEX, all capitals, is not one).</summary>
+    [GeneratedRegex(@"\b(?![A-Z0-9_]+\b)[A-Z][A-Za-z]+_[A-Z][A-Za-z_]+\b|ErrorStartingProcess|MakeException")]
     private static partial Regex ResourceKey();
 
     private static Dictionary<string, string> Payload(params (string, string)[] more)
@@ -82,7 +83,7 @@ public sealed partial class ErrorMessageTests
         Assert.Equal(78, r.ExitCode);
         Assert.Contains("env PROCX_FS_FOLDR is not a setting of procx", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("did you mean PROCX_FS_FOLDER?", r.Stderr, StringComparison.Ordinal);
-        Assert.Single(r.Stderr.Split('\n').Where(l => l.Contains("PROCX_FS_FOLDR", StringComparison.Ordinal)));
+        Assert.Single(r.Stderr.Split('\n'), l => l.Contains("PROCX_FS_FOLDR", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -171,11 +172,15 @@ public sealed partial class ErrorMessageTests
     {
         using var dir = new WorkFolder();
         const string forged = "2026-01-01T00:00:00.000Z ERROR procx: forged";
-        dir.Put("a\n" + forged, "x");
-        var r = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "fs", "-fs-folder", dir.Work, "-log-level", "debug", "sh", "-c", "exit 3"]);
-        Assert.Equal(3, r.ExitCode);
+        var name = "a\n" + forged;
+        dir.Put(name, "x");
+        // A directory of that name in the fail folder: the move fails with a message holding the name.
+        Directory.CreateDirectory(Path.Combine(dir.Failed, name, "x"));
+        // On main: "could not fail the work …: Is a directory : '…/a" then a line of its own "2026-… ERROR procx: forged'".
+        var r = await ToolRunner.RunAsync(ToolRunner.Procx, ["-driver", "fs", "-fs-folder", dir.Work, "-fs-fail-op", "mv", "-fs-fail-folder", dir.Failed, "sh", "-c", "exit 3"]);
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Contains("failed/a\\n2026", r.Stderr, StringComparison.Ordinal); // the name is in the message, escaped
         Assert.DoesNotContain(r.Stderr.Split('\n'), line => line.StartsWith(forged, StringComparison.Ordinal));
-        Assert.Contains("a\\n2026", r.Stderr, StringComparison.Ordinal);
         AssertOneLinePerEvent(r);
     }
 }

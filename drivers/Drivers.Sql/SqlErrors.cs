@@ -38,8 +38,12 @@ internal sealed class SqlErrors(SqlProvider provider, SettingValues values) : IF
     {
         DriverException d => d,
         DbException db => For(db, statement: null),
+        _ when IsNetwork(error) => Unreachable(error, ErrorText.NetworkReason(error) ?? ErrorText.Describe(error)),
         _ => null,
     };
+
+    /// <summary>What a client throws unwrapped when it cannot connect (Npgsql: a SocketException for an unknown host).</summary>
+    public static bool IsNetwork(Exception e) => e is System.Net.Sockets.SocketException or IOException or TimeoutException;
 
     /// <summary>The error of running the statement that <paramref name="statement"/> holds (null: connecting).</summary>
     public DriverException For(DbException e, Setting? statement)
@@ -49,8 +53,7 @@ internal sealed class SqlErrors(SqlProvider provider, SettingValues values) : IF
         var s = provider.Settings;
         return kind switch
         {
-            SqlErrorKind.Unreachable =>
-                values.Unreachable(provider.Name, Endpoint, ErrorText.NetworkReason(e) ?? text, e, s.Host, s.Port),
+            SqlErrorKind.Unreachable => Unreachable(e, ErrorText.NetworkReason(e) ?? text),
             SqlErrorKind.Credentials => DriverException.Configuration(
                 $"{Server} refused the credentials ({text}): check {values.Names(s.User, s.Password)}", e),
             SqlErrorKind.UnknownDatabase => DriverException.Configuration(
@@ -67,17 +70,24 @@ internal sealed class SqlErrors(SqlProvider provider, SettingValues values) : IF
     /// The error of opening a connection. Some clients (MySqlConnector) report an unreachable server without the
     /// socket error, so the reason comes from dialling once more.
     /// </summary>
-    public async Task<DriverException> ConnectFailedAsync(DbException e)
+    public async Task<DriverException> ConnectFailedAsync(Exception e)
     {
-        if (provider.Classify(e).Kind != SqlErrorKind.Unreachable || ErrorText.NetworkReason(e) is not null)
+        if (e is not DbException db)
         {
-            return For(e, statement: null);
+            return Translate(e) ?? throw new InvalidOperationException("not a connection error", e);
+        }
+        if (provider.Classify(db).Kind != SqlErrorKind.Unreachable || ErrorText.NetworkReason(db) is not null)
+        {
+            return For(db, statement: null);
         }
         var s = provider.Settings;
         var reason = await ConnectionProbe.ReasonAsync(values.GetString(s.Host) ?? "", values.GetInt(s.Port),
             $"the port is open but the {provider.Name} handshake failed").ConfigureAwait(false);
-        return values.Unreachable(provider.Name, Endpoint, reason, e, s.Host, s.Port);
+        return Unreachable(db, reason);
     }
+
+    private DriverException Unreachable(Exception e, string reason) =>
+        values.Unreachable(provider.Name, Endpoint, reason, e, provider.Settings.Host, provider.Settings.Port);
 
     private static string Which(Setting? statement) => statement is null ? "connecting" : "-" + statement.Name;
 

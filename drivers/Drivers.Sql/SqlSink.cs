@@ -43,7 +43,7 @@ internal sealed class SqlSink : ISinkDriver, IFailureTranslator
         {
             connection = await SqlJob.OpenAsync(_provider, _db, transaction: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException e)
+        catch (Exception e) when (e is DbException || SqlErrors.IsNetwork(e))
         {
             throw await _errors.ConnectFailedAsync(e).ConfigureAwait(false);
         }

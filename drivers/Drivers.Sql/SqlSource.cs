@@ -69,7 +69,7 @@ internal sealed class SqlSource : ISourceDriver, IFailureTranslator
         {
             job = await SqlJob.OpenAsync(_provider, _db, _holdTransaction, cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException e)
+        catch (Exception e) when (e is DbException || SqlErrors.IsNetwork(e))
         {
             throw await _errors.ConnectFailedAsync(e).ConfigureAwait(false);
         }

@@ -95,8 +95,10 @@ public sealed class SqlSettingsTests
         }
         await using var routed = DriverFactory.Source(SqlBackend.Registry, "cockroach", Flags(("retrieve-query", "SELECT 1"), ("routing-id", "my-cluster-123")));
         var error = await Assert.ThrowsAsync<DriverException>(() => routed.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
-        Assert.Equal(FailureKind.Transient, error.Kind);
+        // The server refuses the startup option: a setting to change, not an outage.
+        Assert.Equal(FailureKind.Configuration, error.Kind);
         Assert.Contains("cluster", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-cockroach-routing-id", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
 using Amazon.SQS;
 using Drivers.Core;
+using Drivers.Core.Failures;
 using Drivers.Core.Settings;
 
 namespace Drivers.Aws;
@@ -46,7 +47,7 @@ internal sealed class AwsClientFactory
             catch (AmazonClientException e)
             {
                 throw DriverException.Configuration(
-                    "aws: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, or run with an instance/container role. " + e.Message);
+                    "aws: no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, or run with an instance/container role (the SDK: " + ErrorText.Describe(e) + ")", e);
             }
             return string.IsNullOrEmpty(roleArn) ? chain : new AssumedRoleCredentials(CreateSts(chain), roleArn);
         });

@@ -73,6 +73,9 @@ internal static class SqsSettings
     public static readonly Setting VisibilityTimeout = new("aws-sqs-visibility-timeout", "How long a received message stays hidden, renewed while the child runs (default: the queue's own)")
     {
         Type = SettingType.Duration,
+        // SQS's own limits for a visibility timeout.
+        Min = "1s",
+        Max = "12h",
     };
 
     public static readonly Setting MessageGroupId = new("aws-sqs-message-group-id", "FIFO queues: message group id, a template such as {{customer}}");
@@ -97,7 +100,7 @@ internal static class DynamoSettings
 
     public static readonly Setting FailQuery = new("aws-dynamo-fail-query", "PartiQL statement run after failure; templates from the item, e.g. UPDATE \"jobs\" SET \"status\" = 'failed' WHERE id = '{{id}}'");
 
-    public static readonly Setting Limit = new("aws-dynamo-limit", "Items the retrieve statement evaluates per call (ExecuteStatement Limit; 0: no limit)") { Type = SettingType.Int };
+    public static readonly Setting Limit = new("aws-dynamo-limit", "Items the retrieve statement evaluates per call (ExecuteStatement Limit; 0: no limit)") { Type = SettingType.Int, Min = "0" };
 
     public static readonly Setting NextToken = new("aws-dynamo-next-token", "Continue the retrieve statement from this NextToken");
 

@@ -44,11 +44,7 @@ internal sealed class DynamoSource : ISourceDriver
         _field = settings.GetString(DynamoSettings.RetrieveField) is { Length: > 0 } f ? f : null;
         _clear = ParseTemplate(settings, DynamoSettings.ClearQuery);
         _fail = ParseTemplate(settings, DynamoSettings.FailQuery);
-        _limit = settings.GetInt(DynamoSettings.Limit);
-        if (_limit < 0)
-        {
-            throw settings.Invalid(DynamoSettings.Limit, "must be 0 (no limit) or more");
-        }
+        _limit = settings.GetInt(DynamoSettings.Limit); // 0 or more: the setting declares its range
         _nextToken = settings.GetString(DynamoSettings.NextToken) is { Length: > 0 } t ? t : null;
         _includeNextToken = settings.GetBool(DynamoSettings.IncludeNextToken);
         _plainJson = settings.GetBool(DynamoSettings.UnmarshalJson);

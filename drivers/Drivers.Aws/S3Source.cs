@@ -5,6 +5,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Drivers.Core;
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using Drivers.Core.Disposition;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
@@ -191,7 +192,7 @@ internal sealed class S3Source : ISourceDriver
         }
         catch (ArgumentException e)
         {
-            throw settings.Invalid(S3Settings.KeyRegex, $"not a valid regular expression: {e.Message}");
+            throw settings.Invalid(S3Settings.KeyRegex, ErrorText.Describe(e));
         }
     }
 }

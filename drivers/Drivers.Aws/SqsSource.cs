@@ -38,11 +38,7 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         _includeId = settings.GetBool(SqsSettings.IncludeId);
         if (settings.IsSet(SqsSettings.VisibilityTimeout))
         {
-            var timeout = settings.GetDuration(SqsSettings.VisibilityTimeout);
-            if (timeout < TimeSpan.FromSeconds(1) || timeout > TimeSpan.FromHours(12))
-            {
-                throw settings.Invalid(SqsSettings.VisibilityTimeout, "must be between 1s and 12h");
-            }
+            var timeout = settings.GetDuration(SqsSettings.VisibilityTimeout); // 1s to 12h: the setting declares its range
             _configuredVisibility = (int)Math.Ceiling(timeout.TotalSeconds);
         }
         _sqs = new AwsClientFactory(settings).CreateSqs();

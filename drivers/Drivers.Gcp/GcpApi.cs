@@ -1,4 +1,5 @@
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -44,10 +45,14 @@ internal sealed class GcpApi
     private readonly GcpCredentials? _credentials;
     private readonly string? _emulatorToken;
     private readonly string? _projectSetting;
+
+    /// <summary>The flag and env var that chose <see cref="BaseUrl"/> (emulator host, -gcp-endpoint), for "cannot reach" errors.</summary>
+    private readonly string? _addressSettings;
     private string? _project;
 
-    private GcpApi(GcpService service, string baseUrl, bool isEmulator, GcpCredentials? credentials, string? emulatorToken, string? project)
+    private GcpApi(GcpService service, string baseUrl, bool isEmulator, GcpCredentials? credentials, string? emulatorToken, string? project, string? addressSettings = null)
     {
+        _addressSettings = addressSettings;
         Service = service;
         BaseUrl = baseUrl.TrimEnd('/');
         IsEmulator = isEmulator;
@@ -81,7 +86,7 @@ internal sealed class GcpApi
             }
             // The Firestore emulator treats "Bearer owner" as an admin that bypasses security rules.
             var token = service == GcpService.Firestore ? "owner" : null;
-            return new GcpApi(service, uri.GetLeftPart(UriPartial.Authority), isEmulator: true, null, token, project);
+            return new GcpApi(service, uri.GetLeftPart(UriPartial.Authority), isEmulator: true, null, token, project, settings.Names(emulatorSetting));
         }
         var credentials = GcpCredentials.Resolve(
             settings.GetString(GcpSettings.CredentialsFile),
@@ -106,7 +111,8 @@ internal sealed class GcpApi
                 _ => "https://firestore.googleapis.com",
             };
         }
-        return new GcpApi(service, baseUrl, isEmulator: false, credentials, null, project);
+        var chosenBy = settings.IsSet(GcpSettings.Endpoint) ? settings.Names(GcpSettings.Endpoint) : null;
+        return new GcpApi(service, baseUrl, isEmulator: false, credentials, null, project, chosenBy);
     }
 
     /// <summary>-gcp-project-id, else the credentials' project, else the metadata server's; or a clear error.</summary>
@@ -155,13 +161,16 @@ internal sealed class GcpApi
             }
             catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                var problem = e is OperationCanceledException ? $"no answer within {(timeout ?? CallTimeout).TotalSeconds:0}s" : e.Message;
+                var problem = e is OperationCanceledException
+                    ? $"no answer within {(timeout ?? CallTimeout).TotalSeconds:0}s"
+                    : ErrorText.NetworkReason(e) ?? ErrorText.Describe(e);
                 if (retry && attempt < MaxAttempts)
                 {
                     await DelayAsync(attempt, null, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                throw DriverException.Transient($"{Name} {operation}: cannot reach {BaseUrl}: {problem}", e);
+                var check = _addressSettings is null ? "" : $": check {_addressSettings}";
+                throw DriverException.Transient($"{Name} {operation}: cannot reach {BaseUrl} ({problem}){check}", e);
             }
             if (response.IsSuccessStatusCode || accept.Contains(response.StatusCode))
             {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using Drivers.Core.Disposition;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
@@ -49,7 +50,7 @@ internal sealed class GcsSource : ISourceDriver
             }
             catch (ArgumentException e)
             {
-                throw settings.Invalid(GcsSettings.KeyRegex, $"not a valid regular expression: {e.Message}");
+                throw settings.Invalid(GcsSettings.KeyRegex, ErrorText.Describe(e));
             }
         }
         _clear = GcsSettings.Clear.Bind(settings, _bucket);

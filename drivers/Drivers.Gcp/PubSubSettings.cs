@@ -26,6 +26,9 @@ internal static class PubSubSettings
     {
         Type = SettingType.Duration,
         Default = "60s",
+        // Pub/Sub's own limits for an ack deadline.
+        Min = "10s",
+        Max = "600s",
     };
 
     public static IReadOnlyList<Setting> Source { get; } = [.. GcpSettings.Connection(GcpSettings.PubSubEmulatorHost), Subscription, AckExtension];

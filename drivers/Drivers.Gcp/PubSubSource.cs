@@ -33,11 +33,7 @@ internal sealed class PubSubSource : ISourceDriver, ILeasedSource, IBatchSource
         var settings = context.Settings;
         _log = context.Log;
         _subscriptionSetting = settings.GetRequiredString(PubSubSettings.Subscription);
-        var extension = settings.GetDuration(PubSubSettings.AckExtension);
-        if (extension < TimeSpan.FromSeconds(10) || extension > TimeSpan.FromSeconds(600))
-        {
-            throw settings.Invalid(PubSubSettings.AckExtension, "Pub/Sub ack deadlines are 10s to 600s");
-        }
+        var extension = settings.GetDuration(PubSubSettings.AckExtension); // 10s to 600s: the setting declares its range
         _deadlineSeconds = (int)extension.TotalSeconds;
         _api = GcpApi.Create(settings, GcpService.PubSub, GcpSettings.PubSubEmulatorHost);
     }

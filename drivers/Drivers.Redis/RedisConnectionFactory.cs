@@ -2,6 +2,7 @@ using Drivers.Core.Contracts;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Drivers.Core;
+using Drivers.Core.Failures;
 using Drivers.Core.Logging;
 using Drivers.Core.Settings;
 using StackExchange.Redis;
@@ -13,7 +14,7 @@ namespace Drivers.Redis;
 /// here, at start-up; the connection itself is opened on first use, so that a daemon whose server is down
 /// at start goes through the host's fetch retries instead of exiting.
 /// </summary>
-internal sealed class RedisConnectionFactory
+internal sealed class RedisConnectionFactory : IFailureTranslator
 {
     private readonly SettingValues _settings;
     private readonly ILog _log;
@@ -30,11 +31,7 @@ internal sealed class RedisConnectionFactory
         _settings = settings;
         _log = log;
         _host = settings.GetRequiredString(RedisConnectionSettings.Host);
-        _port = settings.GetInt(RedisConnectionSettings.Port);
-        if (_port is <= 0 or > 65535)
-        {
-            throw settings.Invalid(RedisConnectionSettings.Port, $"-redis-port must be a TCP port (1-65535), not {_port}");
-        }
+        _port = settings.GetInt(RedisConnectionSettings.Port); // 1-65535: the setting declares its range
         _password = settings.GetString(RedisConnectionSettings.Password) is { Length: > 0 } p ? p : null;
         _tls = settings.GetBool(RedisConnectionSettings.EnableTls);
         _skipVerify = settings.GetBool(RedisConnectionSettings.TlsSkipVerify);
@@ -53,7 +50,7 @@ internal sealed class RedisConnectionFactory
             }
             catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
             {
-                throw settings.Invalid(RedisConnectionSettings.TlsCertFile, $"cannot load the client certificate/key: {e.Message}");
+                throw settings.Invalid(RedisConnectionSettings.TlsCertFile, $"cannot load the client certificate/key: {ErrorText.Describe(e)}");
             }
         }
         Endpoint = $"{_host}:{_port}";
@@ -104,28 +101,77 @@ internal sealed class RedisConnectionFactory
             _log.Debug("connected to redis", ("endpoint", Endpoint), ("tls", _tls), ("blocking", blocking));
             return connection;
         }
-        catch (Exception e) when (e is not DriverException)
+        catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.UnableToConnect && Translate(e) is { Kind: FailureKind.Transient })
         {
-            throw Translate(e);
+            // The client's message is its advice only; the reason comes from dialling once more.
+            var reason = await ConnectionProbe.ReasonAsync(_host, _port, _tls
+                ? "the port is open but the TLS handshake or the redis handshake failed"
+                : "the port is open but the redis handshake failed: is it a TLS port (-redis-enable-tls)?").ConfigureAwait(false);
+            throw _settings.Unreachable("redis", Endpoint, reason, e, RedisConnectionSettings.Host, RedisConnectionSettings.Port);
+        }
+        catch (Exception e) when (e is not DriverException && Translate(e) is { } translated)
+        {
+            throw translated;
         }
     }
 
-    /// <summary>Turns a client error into a one-line error that names what to change.</summary>
-    public Exception Translate(Exception e) => e switch
+    /// <summary>
+    /// Turns a client error into a one-line error that names what to change: a connection error says
+    /// host:port and the flags to check, never the client library's advice (abortConnect=false, its
+    /// timeouts article); null for an error that is not the client's (the host's defaults apply).
+    /// </summary>
+    public DriverException? Translate(Exception e) => e switch
     {
-        DriverException or OperationCanceledException => e,
+        DriverException d => d,
+        OperationCanceledException => null,
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } when _tls && IsTlsFailure(e) =>
-            _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {Innermost(e).Message}"),
-        RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } =>
-            _settings.Invalid(RedisConnectionSettings.Password, $"redis at {Endpoint} refused the credentials: {e.Message}"),
+            _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {ErrorText.Describe(Innermost(e))}"),
+        RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } => BadCredentials(),
+        // With a password the server refuses, the client only suspects authentication and says so in its message.
+        RedisConnectionException c when c.Message.Contains("authentication failure", StringComparison.OrdinalIgnoreCase) => BadCredentials(),
         RedisServerException s when s.Message.StartsWith("NOAUTH", StringComparison.Ordinal) || s.Message.StartsWith("WRONGPASS", StringComparison.Ordinal) =>
-            _settings.Invalid(RedisConnectionSettings.Password, $"redis at {Endpoint} refused the credentials: {e.Message}"),
+            BadCredentials($" ({ErrorText.OneLine(s.Message.TrimEnd('.'))})"),
         RedisServerException s when s.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal) =>
-            _settings.Invalid(RedisConnectionSettings.Key, $"the key '{Key}' holds another kind of value: {e.Message}"),
+            _settings.Invalid(RedisConnectionSettings.Key, $"the key '{Key}' at redis {Endpoint} holds another kind of value"),
+        RedisServerException s when s.Message.StartsWith("READONLY", StringComparison.Ordinal) =>
+            _settings.Invalid(RedisConnectionSettings.Host, $"redis at {Endpoint} is a read-only replica; point -redis-host at the primary"),
+        RedisServerException s => DriverException.Transient($"redis at {Endpoint} answered with an error: {ErrorText.OneLine(s.Message)}", e),
+        // "Timeout performing BLMOVE (15000ms), next: …, please take a look at this article …": keep the first clause.
+        RedisTimeoutException => DriverException.Transient($"redis at {Endpoint} did not answer in time ({FirstClause(e.Message)})", e),
         RedisException or SocketException or TimeoutException or IOException =>
-            DriverException.Transient($"redis at {Endpoint}: {e.Message}", e),
-        _ => e,
+            _settings.Unreachable("redis", Endpoint, ConnectReason(e), e, RedisConnectionSettings.Host, RedisConnectionSettings.Port),
+        _ => null,
     };
+
+    private DriverException BadCredentials(string serverSays = "") =>
+        _settings.Invalid(RedisConnectionSettings.Password, $"redis at {Endpoint} refused the credentials{serverSays}");
+
+    /// <summary>Why a connection failed, in a few words: the socket error if there is one, else what the client's summary names.</summary>
+    private static string ConnectReason(Exception e)
+    {
+        if (ErrorText.NetworkReason(e) is { } reason)
+        {
+            return reason;
+        }
+        // The client reports a failed connect as text only, e.g. "… UnableToConnect on 127.0.0.1:1/Interactive, … SocketFailure …ConnectionRefused".
+        var text = e.Message;
+        return text switch
+        {
+            _ when text.Contains("ConnectionRefused", StringComparison.Ordinal) || text.Contains("Connection refused", StringComparison.Ordinal) => "connection refused",
+            _ when text.Contains("HostNotFound", StringComparison.Ordinal) || text.Contains("Name or service not known", StringComparison.Ordinal)
+                || text.Contains("No such host", StringComparison.OrdinalIgnoreCase) => "host not found",
+            _ when text.Contains("Timeout", StringComparison.OrdinalIgnoreCase) || text.Contains("TimedOut", StringComparison.Ordinal) => "timed out",
+            _ when e is RedisConnectionException { FailureType: ConnectionFailureType.UnableToConnect } => "unable to connect",
+            _ when e is RedisConnectionException c => ErrorText.Words(c.FailureType.ToString()),
+            _ => "connection lost",
+        };
+    }
+
+    private static string FirstClause(string message)
+    {
+        var comma = message.IndexOf(", ", StringComparison.Ordinal);
+        return ErrorText.OneLine(comma > 0 ? message[..comma] : message);
+    }
 
     private static bool IsTlsFailure(Exception e)
     {
@@ -197,8 +243,8 @@ internal sealed class RedisConnection(RedisConnectionFactory factory, bool block
             var connection = await GetAsync(cancellationToken).ConfigureAwait(false);
             return await operation(connection.GetDatabase()).ConfigureAwait(false);
         }
-        catch (Exception e) when (!(e is RedisServerException s && handled?.Invoke(s) == true)
-            && factory.Translate(e) is var translated && !ReferenceEquals(translated, e))
+        catch (Exception e) when (e is not DriverException && !(e is RedisServerException s && handled?.Invoke(s) == true)
+            && factory.Translate(e) is { } translated)
         {
             throw translated;
         }

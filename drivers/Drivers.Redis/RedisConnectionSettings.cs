@@ -11,7 +11,7 @@ internal static class RedisConnectionSettings
     // The originals left it empty, which their Go client dials as the local host.
     public static readonly Setting Host = new("redis-host", "Redis server host name or address") { Default = "127.0.0.1" };
 
-    public static readonly Setting Port = new("redis-port", "Redis server port") { Type = SettingType.Int, Default = "6379" };
+    public static readonly Setting Port = new("redis-port", "Redis server port") { Type = SettingType.Int, Default = "6379", Min = "1", Max = "65535" };
 
     public static readonly Setting Password = new("redis-password", "Redis password (AUTH)") { Secret = true };
 

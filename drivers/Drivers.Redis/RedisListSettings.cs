@@ -10,6 +10,8 @@ internal static class RedisListSettings
     {
         Type = SettingType.Duration,
         Default = "30s",
+        Min = "1s",
+        Max = Setting.LongestTimer,
     };
 
     public static IReadOnlyList<Setting> Source { get; } = [.. RedisConnectionSettings.All, Lease];

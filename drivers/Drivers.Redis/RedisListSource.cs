@@ -38,11 +38,7 @@ internal sealed class RedisListSource : ISourceDriver, IDeadLetterSource
         _log = context.Log;
         var factory = new RedisConnectionFactory(settings, _log);
         _key = factory.Key;
-        _lease = settings.GetDuration(RedisListSettings.Lease);
-        if (_lease < TimeSpan.FromSeconds(1))
-        {
-            throw settings.Invalid(RedisListSettings.Lease, "-redis-list-lease must be at least 1s");
-        }
+        _lease = settings.GetDuration(RedisListSettings.Lease); // 1s or more: the setting declares its range
         _worker = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
         _connection = factory.Create();
         _blocking = factory.Create(blocking: true);

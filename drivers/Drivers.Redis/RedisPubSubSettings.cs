@@ -9,6 +9,7 @@ internal static class RedisPubSubSettings
         "How long a one-shot procx waits for the next message (default: until one arrives, as the original)")
     {
         Type = SettingType.Duration,
+        Max = Setting.LongestTimer,
     };
 
     public static IReadOnlyList<Setting> Source { get; } = [.. RedisConnectionSettings.All, Wait];

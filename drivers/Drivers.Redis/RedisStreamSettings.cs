@@ -34,6 +34,8 @@ internal static class RedisStreamSettings
     {
         Type = SettingType.Duration,
         Default = "30s",
+        Min = "100ms",
+        Max = Setting.LongestTimer,
     };
 
     public static readonly Setting MessageId = new("redis-message-id", "Entry id for XADD") { Default = "*" };

@@ -53,11 +53,7 @@ internal sealed class RedisStreamSource : ISourceDriver, ILeasedSource, IDeadLet
         _valueKeys = (settings.GetString(RedisStreamSettings.ValueKeys) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         _clearOp = settings.GetString(RedisStreamSettings.ClearOp) ?? "ack";
         _failOp = settings.GetString(RedisStreamSettings.FailOp) ?? "pending";
-        _claimIdle = settings.GetDuration(RedisStreamSettings.ClaimIdle);
-        if (_claimIdle < TimeSpan.FromMilliseconds(100))
-        {
-            throw settings.Invalid(RedisStreamSettings.ClaimIdle, "-redis-stream-claim-idle must be at least 100ms");
-        }
+        _claimIdle = settings.GetDuration(RedisStreamSettings.ClaimIdle); // 100ms or more: the setting declares its range
         _connection = _factory.Create();
         _blocking = _factory.Create(blocking: true);
     }

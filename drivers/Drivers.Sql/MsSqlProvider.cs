@@ -58,6 +58,22 @@ internal sealed class MsSqlProvider(string name, SqlSettings settings) : SqlProv
         return SqlClientFactory.Instance.CreateDataSource(builder.ConnectionString);
     }
 
+    /// <summary>By SQL Server error number: login failed, unknown database, invalid object or column, syntax.</summary>
+    public override (SqlErrorKind Kind, string Text) Classify(DbException error) => error switch
+    {
+        SqlException s => (s.Number switch
+        {
+            18456 => SqlErrorKind.Credentials,
+            4060 => SqlErrorKind.UnknownDatabase,
+            102 or 156 or 207 or 208 or 229 or 2812 => SqlErrorKind.BadStatement,
+            515 or 547 or 2601 or 2627 or 8152 or 245 => SqlErrorKind.BadData,
+            // Number 0 or a network error (-2 timeout, 53 / 10061 not found or refused): the server was not reached.
+            0 or -2 or 53 or 10061 or 11001 => SqlErrorKind.Unreachable,
+            _ => SqlErrorKind.Other,
+        }, $"{s.Message} (error {s.Number})"),
+        _ => (SqlErrorKind.Other, error.Message),
+    };
+
     public override DbParameter CreateParameter(int index, object? value) =>
         new SqlParameter("@p" + (index + 1).ToString(CultureInfo.InvariantCulture), value ?? DBNull.Value);
 }

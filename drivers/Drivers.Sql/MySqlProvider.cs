@@ -40,4 +40,25 @@ internal sealed class MySqlProvider(string name, SqlSettings settings) : SqlProv
     }
 
     public override DbParameter CreateParameter(int index, object? value) => new MySqlParameter { Value = value ?? DBNull.Value };
+
+    /// <summary>By MySQL/MariaDB error number (the server's error reference) and MySqlConnector's own codes.</summary>
+    public override (SqlErrorKind Kind, string Text) Classify(DbException error) => error switch
+    {
+        MySqlException m => (m.ErrorCode switch
+        {
+            MySqlErrorCode.UnableToConnectToHost => SqlErrorKind.Unreachable,
+            MySqlErrorCode.AccessDenied => SqlErrorKind.Credentials,
+            // MariaDB answers 1044 (access denied to the database) for a database that does not exist, too.
+            MySqlErrorCode.UnknownDatabase or MySqlErrorCode.DatabaseAccessDenied => SqlErrorKind.UnknownDatabase,
+            MySqlErrorCode.BadFieldError or MySqlErrorCode.ParseError or MySqlErrorCode.NoSuchTable or MySqlErrorCode.EmptyQuery
+                or MySqlErrorCode.BadTable or MySqlErrorCode.TableAccessDenied
+                or MySqlErrorCode.ColumnAccessDenied or MySqlErrorCode.WrongValueCountOnRow => SqlErrorKind.BadStatement,
+            MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.ColumnCannotBeNull or MySqlErrorCode.TruncatedWrongValueForField
+                or MySqlErrorCode.DataTooLong or MySqlErrorCode.NoReferencedRow2 or MySqlErrorCode.RowIsReferenced2
+                or MySqlErrorCode.TruncatedWrongValue => SqlErrorKind.BadData,
+            _ when m.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException => SqlErrorKind.Unreachable,
+            _ => SqlErrorKind.Other,
+        }, m.Number > 0 ? $"{m.Message} (error {m.Number})" : m.Message),
+        _ => (SqlErrorKind.Other, error.Message),
+    };
 }

@@ -53,5 +53,23 @@ internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlP
     public override DbParameter CreateParameter(int index, object? value) =>
         new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Unknown };
 
+    /// <summary>By SQLSTATE class (PostgreSQL's appendix A; CockroachDB uses the same codes).</summary>
+    public override (SqlErrorKind Kind, string Text) Classify(DbException error) => error switch
+    {
+        // MessageText without the detail/position lines Message appends (they split a log line).
+        PostgresException p => (p.SqlState switch
+        {
+            var c when c.StartsWith("28", StringComparison.Ordinal) => SqlErrorKind.Credentials,
+            "3D000" => SqlErrorKind.UnknownDatabase,
+            var c when c.StartsWith("42", StringComparison.Ordinal) || c == "3F000" => SqlErrorKind.BadStatement,
+            var c when c.StartsWith("22", StringComparison.Ordinal) || c.StartsWith("23", StringComparison.Ordinal) => SqlErrorKind.BadData,
+            _ => SqlErrorKind.Other,
+        }, $"{p.MessageText} (SQLSTATE {p.SqlState})"),
+        // Not the server's answer: Npgsql could not connect, or lost the connection.
+        NpgsqlException n when n.InnerException is System.Net.Sockets.SocketException or IOException or TimeoutException
+            || n.Message.StartsWith("Failed to connect", StringComparison.Ordinal) => (SqlErrorKind.Unreachable, n.Message),
+        _ => (SqlErrorKind.Other, error.Message),
+    };
+
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -24,6 +24,9 @@ internal abstract class SqlProvider(string name, SqlSettings settings)
     /// </summary>
     public abstract DbParameter CreateParameter(int index, object? value);
 
+    /// <summary>What <paramref name="error"/> means (see <see cref="SqlErrors"/>) and the server's words for it, on one line.</summary>
+    public abstract (SqlErrorKind Kind, string Text) Classify(DbException error);
+
     /// <summary>The path a TLS file setting names, or null when unset; a missing file names the flag and env var.</summary>
     protected static string? CheckedFile(SettingValues values, Setting setting)
     {
@@ -34,7 +37,4 @@ internal abstract class SqlProvider(string name, SqlSettings settings)
         return File.Exists(path) ? path : throw values.Invalid(setting, $"file '{path}' does not exist");
     }
 
-    /// <summary>Where the driver connects, for error messages (never the password).</summary>
-    public string Describe(SettingValues values) =>
-        $"{Name} at {values.GetString(Settings.Host)}:{values.GetString(Settings.Port)}";
 }

@@ -19,7 +19,7 @@ internal sealed class SqlSettings
         string N(string suffix) => $"{prefix}-{suffix}";
         Prefix = prefix;
         Host = new(N("host"), "Database server host name or address") { Default = "127.0.0.1" };
-        Port = new(N("port"), "Database server port") { Type = SettingType.Int, Default = defaultPort };
+        Port = new(N("port"), "Database server port") { Type = SettingType.Int, Default = defaultPort, Min = "1", Max = "65535" };
         Database = new(N("database"), "Database to connect to");
         User = new(N("user"), "User to connect as");
         Password = new(N("password"), "Password of the user") { Secret = true };

@@ -12,13 +12,14 @@ namespace Drivers.Sql;
 /// <c>{{address.street}}</c>, <c>{{pushx_payload}}</c>) and bound as parameters: input can never change
 /// the statement. The input is read whole, since templates need all of it.
 /// </summary>
-internal sealed class SqlSink : ISinkDriver
+internal sealed class SqlSink : ISinkDriver, IFailureTranslator
 {
     private readonly SqlProvider _provider;
     private readonly Core.Settings.SettingValues _values;
     private readonly DbDataSource _db;
     private readonly string _query;
     private readonly SqlParams _params;
+    private readonly SqlErrors _errors;
 
     public SqlSink(SqlProvider provider, DriverContext context)
     {
@@ -27,7 +28,10 @@ internal sealed class SqlSink : ISinkDriver
         _query = _values.GetRequiredString(provider.Settings.Query);
         _params = SqlParams.Parse(_values, provider.Settings.Params);
         _db = provider.CreateDataSource(_values);
+        _errors = new SqlErrors(provider, _values);
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
@@ -39,9 +43,9 @@ internal sealed class SqlSink : ISinkDriver
         {
             connection = await SqlJob.OpenAsync(_provider, _db, transaction: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException e)
+        catch (Exception e) when (e is DbException || SqlErrors.IsNetwork(e))
         {
-            throw DriverException.Transient($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
+            throw await _errors.ConnectFailedAsync(e).ConfigureAwait(false);
         }
         await using (connection.ConfigureAwait(false))
         {
@@ -51,8 +55,7 @@ internal sealed class SqlSink : ISinkDriver
             }
             catch (DbException e)
             {
-                var q = _provider.Settings.Query;
-                throw DriverException.Transient($"{_provider.Describe(_values)}: -{q.Name} failed: {e.Message} (set -{q.Name} or {q.PrimaryEnvName(_values.EnvPrefix)})", e);
+                throw _errors.For(e, _provider.Settings.Query);
             }
         }
     }

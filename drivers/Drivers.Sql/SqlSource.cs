@@ -19,13 +19,13 @@ namespace Drivers.Sql;
 /// the child and the clear/fail share one transaction, so rows claimed with <c>FOR UPDATE SKIP LOCKED</c>
 /// stay invisible to other workers until the job settles, and roll back if procx dies (docs/sql.md).
 /// </summary>
-internal sealed class SqlSource : ISourceDriver
+internal sealed class SqlSource : ISourceDriver, IFailureTranslator
 {
     private static readonly JsonSerializerOptions JsonOut = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly SqlProvider _provider;
-    private readonly SettingValues _values;
     private readonly DbDataSource _db;
+    private readonly SqlErrors _errors;
     private readonly string _retrieve;
     private readonly SqlParams _retrieveParams;
     private readonly string? _field;
@@ -42,7 +42,6 @@ internal sealed class SqlSource : ISourceDriver
         var s = provider.Settings;
         var values = context.Settings;
         _provider = provider;
-        _values = values;
         _retrieve = values.GetRequiredString(s.RetrieveQuery);
         _retrieveParams = SqlParams.Parse(values, s.RetrieveParams);
         _field = values.GetString(s.RetrieveField) is { Length: > 0 } f ? f : null;
@@ -57,7 +56,10 @@ internal sealed class SqlSource : ISourceDriver
             throw values.Invalid(s.RetrieveField, $"-{s.QueryKey!.Name} and -{s.RetrieveField.Name} both choose the payload; set one");
         }
         _db = provider.CreateDataSource(values);
+        _errors = new SqlErrors(provider, values);
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -67,9 +69,9 @@ internal sealed class SqlSource : ISourceDriver
         {
             job = await SqlJob.OpenAsync(_provider, _db, _holdTransaction, cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException e)
+        catch (Exception e) when (e is DbException || SqlErrors.IsNetwork(e))
         {
-            throw DriverException.Transient($"cannot connect to {_provider.Describe(_values)}: {e.Message}", e);
+            throw await _errors.ConnectFailedAsync(e).ConfigureAwait(false);
         }
         try
         {
@@ -112,7 +114,7 @@ internal sealed class SqlSource : ISourceDriver
             await job.DisposeAsync().ConfigureAwait(false);
             if (e is DbException db)
             {
-                throw Failed(s.RetrieveQuery, db);
+                throw _errors.For(db, s.RetrieveQuery);
             }
             throw;
         }
@@ -167,7 +169,7 @@ internal sealed class SqlSource : ISourceDriver
                 }
                 catch (DbException e)
                 {
-                    throw Failed(setting, e);
+                    throw _errors.For(e, setting);
                 }
             }
             return;
@@ -183,7 +185,7 @@ internal sealed class SqlSource : ISourceDriver
         }
         catch (DbException e)
         {
-            throw Failed(setting, e);
+            throw _errors.For(e, setting);
         }
     }
 
@@ -223,7 +225,4 @@ internal sealed class SqlSource : ISourceDriver
         JsonValue v when v.GetValueKind() == JsonValueKind.String => Encoding.UTF8.GetBytes(v.GetValue<string>()),
         var other => Encoding.UTF8.GetBytes(other.ToJsonString(JsonOut)),
     };
-
-    private DriverException Failed(Setting setting, DbException e) =>
-        DriverException.Transient($"{_provider.Describe(_values)}: -{setting.Name} failed: {e.Message} (set -{setting.Name} or {setting.PrimaryEnvName(_values.EnvPrefix)})", e);
 }

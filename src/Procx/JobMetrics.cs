@@ -1,3 +1,4 @@
+using Drivers.Core.Failures;
 using System.Net;
 using Drivers.Core;
 using Drivers.Core.Logging;
@@ -65,7 +66,7 @@ internal sealed class PrometheusJobMetrics : IJobMetrics
         }
         catch (HttpListenerException e)
         {
-            throw CliException.Config($"cannot serve metrics on '{address}': {e.Message} (set -metrics-addr or PROCX_METRICS_ADDR)");
+            throw CliException.Config($"cannot serve metrics on '{address}': {ErrorText.Describe(e)} (set -metrics-addr or PROCX_METRICS_ADDR)");
         }
         _ = ServeAsync();
     }
@@ -121,7 +122,7 @@ internal sealed class PrometheusJobMetrics : IJobMetrics
             }
             catch (HttpListenerException e)
             {
-                _log.Warn($"metrics listener: {e.Message}");
+                _log.Warn($"metrics listener: {ErrorText.Describe(e)}");
                 continue;
             }
             try
@@ -130,7 +131,7 @@ internal sealed class PrometheusJobMetrics : IJobMetrics
             }
             catch (Exception e) when (e is HttpListenerException or IOException)
             {
-                _log.Debug($"metrics request: {e.Message}");
+                _log.Debug($"metrics request: {ErrorText.Describe(e)}");
             }
         }
     }

@@ -13,7 +13,7 @@ internal static class ProcxTool
 
     public static readonly Setting Daemon = new("daemon", "Keep taking work forever instead of handling one unit and exiting") { Type = SettingType.Bool };
 
-    public static readonly Setting DaemonInterval = new("daemon-interval", "Milliseconds to wait after finding no work, in -daemon mode") { Type = SettingType.Int, Default = "1000" };
+    public static readonly Setting DaemonInterval = new("daemon-interval", "Milliseconds to wait after finding no work, in -daemon mode") { Type = SettingType.Int, Default = "1000", Min = "0" };
 
     public static readonly Setting HostEnv = new("hostenv", "Pass procx's whole environment to the child, PROCX_* variables included") { Type = SettingType.Bool };
 
@@ -25,21 +25,21 @@ internal static class ProcxTool
 
     public static readonly Setting KeepPayloadFile = new("keep-payload-file", "Keep -payload-file after the job") { Type = SettingType.Bool };
 
-    public static readonly Setting Concurrency = new("concurrency", "Jobs to run at once in -daemon mode, each with its own work item") { Type = SettingType.Int, Default = "1" };
+    public static readonly Setting Concurrency = new("concurrency", "Jobs to run at once in -daemon mode, each with its own work item") { Type = SettingType.Int, Default = "1", Min = "1", Max = "1024" };
 
-    public static readonly Setting Timeout = new("timeout", "Per job: stop the child's process tree after this long (SIGTERM, then SIGKILL after -timeout-grace) and fail the work; 0 = no limit") { Type = SettingType.Duration, Default = "0" };
+    public static readonly Setting Timeout = new("timeout", "Per job: stop the child's process tree after this long (SIGTERM, then SIGKILL after -timeout-grace) and fail the work; 0 = no limit") { Type = SettingType.Duration, Default = "0", Max = Setting.LongestTimer };
 
-    public static readonly Setting TimeoutGrace = new("timeout-grace", "How long a child told to stop (timeout, shutdown) gets before SIGKILL") { Type = SettingType.Duration, Default = "10s" };
+    public static readonly Setting TimeoutGrace = new("timeout-grace", "How long a child told to stop (timeout, shutdown) gets before SIGKILL") { Type = SettingType.Duration, Default = "10s", Max = Setting.LongestTimer };
 
-    public static readonly Setting ShutdownTimeout = new("shutdown-timeout", "On SIGTERM/SIGINT/SIGHUP, how long running children may go on before they get the signal (their work is then released untouched); the default fits Kubernetes' 30 s grace period with -timeout-grace") { Type = SettingType.Duration, Default = "15s" };
+    public static readonly Setting ShutdownTimeout = new("shutdown-timeout", "On SIGTERM/SIGINT/SIGHUP, how long running children may go on before they get the signal (their work is then released untouched); the default fits Kubernetes' 30 s grace period with -timeout-grace") { Type = SettingType.Duration, Default = "15s", Max = Setting.LongestTimer };
 
     public static readonly Setting ExitWhenEmpty = new("exit-when-empty", "Work like -daemon until the source is empty and no job runs, then exit 0 (Kubernetes Jobs, KEDA ScaledJobs)") { Type = SettingType.Bool };
 
-    public static readonly Setting MaxFailures = new("max-failures", "After this many failed attempts of one item: dead-letter it where the driver has a dead-letter place, else set it aside with the fail op, else park it (held, not run again) until procx exits; 0 = retry forever") { Type = SettingType.Int, Default = "0" };
+    public static readonly Setting MaxFailures = new("max-failures", "After this many failed attempts of one item: dead-letter it where the driver has a dead-letter place, else set it aside with the fail op, else park it (held, not run again) until procx exits; 0 = retry forever") { Type = SettingType.Int, Default = "0", Min = "0" };
 
-    public static readonly Setting FailureBackoff = new("failure-backoff", "In -daemon mode, how long a failed item is held before it is tried again, doubling with each failure of that item up to -failure-backoff-max; 0 = at once") { Type = SettingType.Duration, Default = "1s" };
+    public static readonly Setting FailureBackoff = new("failure-backoff", "In -daemon mode, how long a failed item is held before it is tried again, doubling with each failure of that item up to -failure-backoff-max; 0 = at once") { Type = SettingType.Duration, Default = "1s", Max = Setting.LongestTimer };
 
-    public static readonly Setting FailureBackoffMax = new("failure-backoff-max", "The longest -failure-backoff grows to") { Type = SettingType.Duration, Default = "5m" };
+    public static readonly Setting FailureBackoffMax = new("failure-backoff-max", "The longest -failure-backoff grows to") { Type = SettingType.Duration, Default = "5m", Max = Setting.LongestTimer };
 
     public static readonly Setting MetricsAddr = new("metrics-addr", "Serve Prometheus /metrics and /healthz on this address, e.g. :9090 or 127.0.0.1:9090");
 
@@ -60,5 +60,9 @@ internal static class ProcxTool
         DriverSetting: Driver,
         CoreSettings: CoreSettings,
         Drivers: Registry.Sources.Select(s => new DriverInfo(s.Name, s.Summary, s.Settings)).ToList(),
-        TakesCommand: true);
+        TakesCommand: true)
+    {
+        // What procx sets for its child (a nested procx, or one started with -hostenv, sees them): not typos.
+        ReservedEnv = ["PROCX_PAYLOAD", "PROCX_JOB_ID", "PROCX_ATTEMPT"],
+    };
 }

@@ -147,7 +147,7 @@ public sealed class DriverBehaviourOnFakeTests
     }
 
     [Fact]
-    public async Task Unreachable_emulator_is_a_clear_unavailable_error()
+    public async Task Unreachable_emulator_is_a_transient_error_naming_the_reason_and_the_setting()
     {
         await using var sink = DriverFactory.Sink(Registry.Gcp, "gcp-pubsub", new Dictionary<string, string>
         {
@@ -155,7 +155,7 @@ public sealed class DriverBehaviourOnFakeTests
         });
         var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
         Assert.Equal(FailureKind.Transient, e.Kind);
-        Assert.Contains("cannot reach http://127.0.0.1:1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("cannot reach http://127.0.0.1:1 (connection refused): check -gcp-pubsub-emulator-host (PUSHX_GCP_PUBSUB_EMULATOR_HOST)", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -77,21 +77,29 @@ public sealed class RedisSettingsTests
     [Fact]
     public void Missing_key_names_the_flag_and_the_env_var_and_the_host_defaults_to_the_local_one()
     {
-        var error = Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>()));
+        var error = Assert.ThrowsAny<Exception>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>()));
         Assert.Contains("-redis-key", error.Message, StringComparison.Ordinal);
         Assert.Contains("PROCX_REDIS_KEY", error.Message, StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", Registry.FindSource("redis-list")!.Settings.Single(s => s.Name == "redis-host").Default);
-        var sinkError = Assert.Throws<CliException>(() => DriverFactory.Sink(Registry, "redis-stream", new Dictionary<string, string> { ["redis-host"] = "h" }));
+        var sinkError = Assert.ThrowsAny<Exception>(() => DriverFactory.Sink(Registry, "redis-stream", new Dictionary<string, string> { ["redis-host"] = "h" }));
         Assert.Contains("PUSHX_REDIS_KEY", sinkError.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Bad_values_are_rejected_at_start_up()
     {
-        Assert.Throws<DriverException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-port"] = "70000" }));
-        Assert.Throws<DriverException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-list-lease"] = "10ms" }));
-        Assert.Throws<CliException>(() => DriverFactory.Source(Registry, "redis-stream", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-stream-fail-op"] = "drop" }));
-        var missingCa = Assert.Throws<DriverException>(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>
+        // A value the binder refuses (type, range, choice) is a usage error; one a driver refuses is a configuration error.
+        static Exception StartUpError(Func<object> create)
+        {
+            var e = Assert.ThrowsAny<Exception>(create);
+            Assert.True(e is CliException or DriverException { Kind: FailureKind.Configuration }, e.ToString());
+            return e;
+        }
+        var port = StartUpError(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-port"] = "70000" }));
+        Assert.Contains("out of range (1 to 65535)", port.Message, StringComparison.Ordinal);
+        StartUpError(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-list-lease"] = "10ms" }));
+        StartUpError(() => DriverFactory.Source(Registry, "redis-stream", new Dictionary<string, string> { ["redis-host"] = "h", ["redis-key"] = "k", ["redis-stream-fail-op"] = "drop" }));
+        var missingCa = StartUpError(() => DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>
         {
             ["redis-host"] = "h", ["redis-key"] = "k", ["redis-enable-tls"] = "true", ["redis-tls-ca-file"] = "/nonexistent/ca.pem",
         }));
@@ -99,16 +107,16 @@ public sealed class RedisSettingsTests
     }
 
     [Fact]
-    public async Task Unreachable_server_is_an_unavailable_error()
+    public async Task Unreachable_server_is_a_transient_error_naming_host_port_and_flags_without_the_clients_advice()
     {
         var port = EndToEnd.FreePort();
         await using var source = DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>
         {
             ["redis-host"] = "127.0.0.1", ["redis-port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["redis-key"] = "k",
         });
-        var error = await Assert.ThrowsAsync<DriverException>(() => source.FetchAsync(TimeSpan.Zero, Ct));
-        Assert.Equal(FailureKind.Transient, error.Kind);
-        Assert.Contains($"127.0.0.1:{port}", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<Drivers.Core.Contracts.DriverException>(() => source.FetchAsync(TimeSpan.Zero, Ct));
+        Assert.Equal(Drivers.Core.Contracts.FailureKind.Transient, error.Kind);
+        Assert.Equal($"cannot reach redis at 127.0.0.1:{port} (connection refused): check -redis-host/-redis-port (PROCX_REDIS_HOST/PROCX_REDIS_PORT)", error.Message);
     }
 
     [Fact]

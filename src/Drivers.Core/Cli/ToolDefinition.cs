@@ -13,4 +13,9 @@ public sealed record ToolDefinition(
     Setting DriverSetting,
     IReadOnlyList<Setting> CoreSettings,
     IReadOnlyList<DriverInfo> Drivers,
-    bool TakesCommand);
+    bool TakesCommand)
+{
+    /// <summary>Env names under <see cref="EnvPrefix"/> that are not settings but are expected, e.g. what procx
+    /// sets for its child (<c>PROCX_JOB_ID</c>): no unknown-env warning for them.</summary>
+    public IReadOnlyList<string> ReservedEnv { get; init; } = [];
+}

@@ -55,6 +55,10 @@ public static class DriverDocs
             var flags = string.Join(", ", s.FlagNames.Select(n => $"`-{n}`"));
             var envs = string.Join(", ", s.EnvNames(prefix).Select(n => $"`{n}`"));
             var type = s.Choices is { } c ? string.Join(" \\| ", c) : s.Type.ToString().ToLowerInvariant();
+            if (ValueParsers.RangeText(s) is { } range)
+            {
+                type += $", {range}";
+            }
             var def = s.Default is { Length: > 0 } d ? (s.Secret ? "*(secret)*" : $"`{d}`") : "";
             var help = s.Help.Replace("|", "\\|", StringComparison.Ordinal) + (s.Secret ? " *(secret)*" : "");
             sb.AppendLine($"| {flags} | {envs} | {type} | {def} | {(s.Required ? "yes" : "")} | {help} |");

@@ -18,11 +18,15 @@ public static class ToolHost
     public static int Run(ToolDefinition tool, string[] args, RunDelegate run)
     {
         ILog log = new StderrLog(tool.Name, LogLevel.Info, json: false);
+        IReadOnlyList<string> unknownEnv = [];
         try
         {
             var environment = SettingsBinder.ProcessEnvironment();
+            // Found before parsing: a misspelt PROCX_FS_FOLDR is most useful beside the "-fs-folder is required" it causes.
+            unknownEnv = UnknownEnv.Warnings(tool, environment.Keys);
             var parsed = CliParser.Parse(tool, args, environment);
             log = CreateLog(tool, parsed.Values);
+            WarnOnce(log, ref unknownEnv);
             switch (parsed.Action)
             {
                 case CliAction.Help:
@@ -43,8 +47,18 @@ public static class ToolHost
         }
         catch (Exception e)
         {
+            WarnOnce(log, ref unknownEnv);
             return ReportFailure(tool.Name, log, e);
         }
+    }
+
+    private static void WarnOnce(ILog log, ref IReadOnlyList<string> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            log.Warn(warning);
+        }
+        warnings = [];
     }
 
     /// <summary>Maps an exception to a one-line error and its exit code.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Drivers.Core.Failures;
 
 namespace Drivers.Core.Logging;
 
@@ -72,12 +73,13 @@ public sealed class StderrLog : ILog
     private string FormatText(LogLevel level, string message, ReadOnlySpan<(string Key, object? Value)> fields)
     {
         var sb = new StringBuilder();
-        sb.Append(Now()).Append(' ').Append(LevelName(level).ToUpperInvariant()).Append(' ').Append(_tool).Append(": ").Append(message);
+        sb.Append(Now()).Append(' ').Append(LevelName(level).ToUpperInvariant()).Append(' ').Append(_tool).Append(": ").Append(ErrorText.OneLine(message));
         foreach (var (key, value) in fields)
         {
             var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
             sb.Append(' ').Append(key).Append('=');
-            if (text.Length == 0 || text.Any(c => char.IsWhiteSpace(c) || c == '"'))
+            // Quoted (JSON escapes) when it would otherwise split the line or the field: whitespace, quotes, control characters.
+            if (text.Length == 0 || text.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '"'))
             {
                 sb.Append(JsonSerializer.Serialize(text, CoreJsonContext.Default.String));
             }

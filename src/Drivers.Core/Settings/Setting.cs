@@ -22,6 +22,13 @@ public sealed class Setting
         Help = help;
     }
 
+    /// <summary>
+    /// The <see cref="Max"/> of a duration that becomes a timer (a timeout, a delay): timers and
+    /// <c>Task.Delay</c> take at most 2^31-1 ms (24.8 days), and a longer value must fail at start-up, not
+    /// after the child ran.
+    /// </summary>
+    public const string LongestTimer = "576h";
+
     /// <summary>The flag name without dashes, e.g. <c>aws-s3-bucket</c>.</summary>
     public string Name { get; }
 
@@ -39,6 +46,21 @@ public sealed class Setting
 
     /// <summary>Allowed values, when the setting is an enumeration (e.g. <c>mv</c>, <c>rm</c>).</summary>
     public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>
+    /// Other spellings accepted for a choice, mapped to the choice they mean (e.g. <c>warning</c> for
+    /// <c>warn</c>). Choices and aliases match in any case; the binder hands on the canonical choice.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ChoiceAliases { get; init; }
+
+    /// <summary>
+    /// The smallest value allowed, for <see cref="SettingType.Int"/> and <see cref="SettingType.Duration"/>,
+    /// written as a value of the setting (<c>1</c>, <c>0s</c>); null for no lower bound beyond the type's own.
+    /// </summary>
+    public string? Min { get; init; }
+
+    /// <summary>The largest value allowed, written as a value of the setting (<c>1024</c>, <c>576h</c>).</summary>
+    public string? Max { get; init; }
 
     /// <summary>Other flag names accepted for this setting (e.g. a corrected spelling).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];

@@ -42,6 +42,29 @@ public sealed class SettingValues
     public DriverException Invalid(Setting setting, string problem) =>
         DriverException.Configuration($"{problem} (set -{setting.Name} or {setting.PrimaryEnvName(EnvPrefix)})");
 
+    /// <summary>
+    /// A transient error for a server that cannot be reached, naming where and the settings to check:
+    /// <c>cannot reach redis at 127.0.0.1:1 (connection refused): check -redis-host/-redis-port (PROCX_REDIS_HOST/PROCX_REDIS_PORT)</c>.
+    /// </summary>
+    /// <param name="service">What was dialled: <c>redis</c>, <c>postgres</c>.</param>
+    /// <param name="endpoint"><c>host:port</c> or a URL.</param>
+    /// <param name="reason">A few words: <c>connection refused</c>, <c>host not found</c>, <c>timed out</c>.</param>
+    public DriverException Unreachable(string service, string endpoint, string reason, Exception? inner, params ReadOnlySpan<Setting> check) =>
+        DriverException.Transient($"cannot reach {service} at {endpoint} ({reason}): check {Names(check)}", inner);
+
+    /// <summary><c>-a/-b (PROCX_A/PROCX_B)</c>: the flags and env vars of <paramref name="settings"/>.</summary>
+    public string Names(params ReadOnlySpan<Setting> settings)
+    {
+        var flags = new List<string>();
+        var envs = new List<string>();
+        foreach (var setting in settings)
+        {
+            flags.Add("-" + setting.Name);
+            envs.Add(setting.PrimaryEnvName(EnvPrefix));
+        }
+        return $"{string.Join('/', flags)} ({string.Join('/', envs)})";
+    }
+
     public DriverException MissingError(Setting setting) =>
         DriverException.Configuration($"-{setting.Name} is required: set the flag -{setting.Name} or the env var {setting.PrimaryEnvName(EnvPrefix)}");
 

@@ -34,10 +34,11 @@ public static class SettingsBinder
             }
             if (ValueParsers.Check(setting, resolved.Value) is { } problem)
             {
-                var shown = setting.Secret ? "the value" : problem;
-                throw CliException.Usage($"invalid value for {resolved.OriginName}: {shown}");
+                var shown = setting.Secret ? "the value is not valid" : problem;
+                throw CliException.Usage($"invalid value for {resolved.OriginName}: {shown}; set -{setting.Name} or {setting.PrimaryEnvName(envPrefix)}");
             }
-            values[setting] = resolved;
+            // Drivers compare choices as declared: LOG_FORMAT=JSON reaches them as "json".
+            values[setting] = resolved with { Value = ValueParsers.Canonical(setting, resolved.Value) ?? resolved.Value };
         }
 
         if (missing.Count > 0)

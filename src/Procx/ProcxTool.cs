@@ -59,6 +59,6 @@ internal static class ProcxTool
         Description: "procx takes one unit of work from a source driver, runs the command with it, and clears the work when the command exits 0 or fails it otherwise.",
         DriverSetting: Driver,
         CoreSettings: CoreSettings,
-        Drivers: Registry.Sources.Select(s => new DriverInfo(s.Name, s.Summary, s.Settings)).ToList(),
-        TakesCommand: true);
+        Drivers: Registry.Sources.Select(DriverInfo.Of).ToList(),
+        TakesCommand: true) { Examples = ProcxExamples.All };
 }

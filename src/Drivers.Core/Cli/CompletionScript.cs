@@ -126,7 +126,7 @@ public static class CompletionScript
                     if choices=$({{fn}}_choices "$flag"); then
                         COMPREPLY=( $(compgen -P "$prefix" -W "$choices" -- "$cur") )
                     elif {{fn}}_takes_value "$flag"; then
-                        type compopt &>/dev/null && compopt -o filenames
+                        compopt -o filenames 2>/dev/null
                         COMPREPLY=( $(compgen -P "$prefix" -f -- "$cur") )
                     fi
                     return 0
@@ -175,10 +175,10 @@ public static class CompletionScript
         return sb.ToString();
     }
 
-    /// <summary>A description short enough for a completion menu: the help up to its first ';' or '(' , at most 70 characters.</summary>
+    /// <summary>A description short enough for a completion menu: the help up to its first ';', at most 70 characters.</summary>
     private static string FirstClause(string help)
     {
-        var end = help.IndexOfAny([';', '(']);
+        var end = help.IndexOf(';', StringComparison.Ordinal);
         var text = (end > 0 ? help[..end] : help).Trim();
         return text.Length <= 70 ? text : text[..67].TrimEnd() + "...";
     }

@@ -70,7 +70,7 @@ public static class SqlDrivers
 
         /// <summary>Every SQL source is the same <see cref="SqlSource"/>, so all declare the same.</summary>
         public static SourceCapabilities Capabilities { get; } = SourceCapabilities.Of<SqlSource>(DeliveryGuarantee.AtLeastOnce,
-            "The rows are claimed in a transaction held until the job settles (-X-transaction job); the fail query runs on fail, and a dead procx's claim is rolled back with its connection (docs/sql.md).");
+            "The rows are claimed in a transaction held until the job settles (with the driver's transaction setting at job); the fail query runs on fail, and a dead procx's claim is rolled back with its connection (docs/sql.md).");
 
         public static IReadOnlyList<UsageExample> SourceExamples(string prefix) =>
         [

@@ -59,10 +59,11 @@ internal static class ProcxTool
         Description: "procx takes one unit of work from a source driver, runs the command with it, and clears the work when the command exits 0 or fails it otherwise.",
         DriverSetting: Driver,
         CoreSettings: CoreSettings,
-        Drivers: Registry.Sources.Select(s => new DriverInfo(s.Name, s.Summary, s.Settings)).ToList(),
+        Drivers: Registry.Sources.Select(DriverInfo.Of).ToList(),
         TakesCommand: true)
     {
+        Examples = ProcxExamples.All,
         // What procx sets for its child (a nested procx, or one started with -hostenv, sees them): not typos.
-        ReservedEnv = ["PROCX_PAYLOAD", "PROCX_JOB_ID", "PROCX_ATTEMPT"],
+        ReservedEnv = ["PROCX_PAYLOAD", "PROCX_PAYLOAD_PATH", "PROCX_JOB_ID", "PROCX_ATTEMPT"],
     };
 }

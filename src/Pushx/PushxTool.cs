@@ -30,6 +30,6 @@ internal static class PushxTool
         Description: "pushx reads its input (stdin, -in or -in-file) and sends it to a sink driver.",
         DriverSetting: Driver,
         CoreSettings: CoreSettings,
-        Drivers: Registry.Sinks.Select(s => new DriverInfo(s.Name, s.Summary, s.Settings)).ToList(),
-        TakesCommand: false);
+        Drivers: Registry.Sinks.Select(DriverInfo.Of).ToList(),
+        TakesCommand: false) { Examples = PushxExamples.All };
 }

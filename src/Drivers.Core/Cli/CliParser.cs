@@ -5,43 +5,43 @@ namespace Drivers.Core.Cli;
 
 /// <summary>
 /// Parses one executable's command line. Go-form tokens are normalised first (see
-/// <see cref="GoStyleTokenizer"/>); System.CommandLine then parses the options of the selected driver and
-/// renders <c>--help</c>; <see cref="SettingsBinder"/> applies flag → env → default.
+/// <see cref="GoStyleTokenizer"/>); System.CommandLine then parses the options of the selected driver;
+/// <see cref="SettingsBinder"/> applies flag → env → default. <see cref="HelpText"/> renders <c>--help</c>.
 /// </summary>
 public static class CliParser
 {
-    private static readonly string[] HelpNames = ["h", "help", "?"];
-
     public static ParsedCommandLine Parse(ToolDefinition tool, IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment)
     {
         var known = KnownFlags(tool);
         var split = GoStyleTokenizer.Split(args, name => name switch
         {
-            _ when HelpNames.Contains(name) || name is "version" or "list-drivers" => true,
+            _ when MetaOptions.Find(name) is { } meta => !meta.TakesValue,
             _ when known.TryGetValue(name, out var s) => s.Type == SettingType.Bool,
-            _ => throw CliException.Usage($"unknown flag -{name}{Suggest.DidYouMean(name, known.Keys.Concat(["help", "version", "list-drivers"]), "-")}"),
+            _ => throw CliException.Usage($"unknown flag -{name}{Suggest.DidYouMean(name, known.Keys.Concat(MetaOptions.All.Select(m => m.Name)), "-")}"),
         });
 
         var action = CliAction.Run;
+        string? completionShell = null;
         var given = new Dictionary<Setting, string>();
         foreach (var flag in split.Flags)
         {
-            if (HelpNames.Contains(flag.Name))
-            {
-                action = CliAction.Help;
-            }
-            else if (flag.Name == "version")
-            {
-                action = action == CliAction.Run ? CliAction.Version : action;
-            }
-            else if (flag.Name == "list-drivers")
-            {
-                action = action == CliAction.Run ? CliAction.ListDrivers : action;
-            }
-            else
+            var meta = MetaOptions.Find(flag.Name);
+            if (meta is null)
             {
                 given[known[flag.Name]] = flag.Value ?? "true";
+                continue;
             }
+            // Help wins over the others, whatever the order; otherwise the first question asked is answered.
+            var asked = meta == MetaOptions.Help ? CliAction.Help
+                : meta == MetaOptions.Version ? CliAction.Version
+                : meta == MetaOptions.ListDrivers ? CliAction.ListDrivers
+                : CliAction.Completion;
+            if (asked == CliAction.Completion)
+            {
+                completionShell = CompletionScript.Shells.Contains(flag.Value) ? flag.Value
+                    : throw CliException.Usage($"--completion takes one of: {string.Join(", ", CompletionScript.Shells)} (not '{flag.Value}')");
+            }
+            action = asked == CliAction.Help || action == CliAction.Run ? asked : action;
         }
         if (!tool.TakesCommand && split.Command.Count > 0)
         {
@@ -51,10 +51,15 @@ public static class CliParser
         var driverName = given.GetValueOrDefault(tool.DriverSetting)
             ?? tool.DriverSetting.EnvNames(tool.EnvPrefix).Select(n => environment.GetValueOrDefault(n)).FirstOrDefault(v => !string.IsNullOrEmpty(v));
         var driver = driverName is null ? null : FindDriver(tool, driverName);
+        if (args.Count == 0 && driver is null)
+        {
+            // `procx` alone: a short usage on stderr (exit 64) rather than an error about a missing driver.
+            action = CliAction.ShortUsage;
+        }
         if (action != CliAction.Run)
         {
             var coreOnly = SettingsBinder.Bind(tool.CoreSettings, given.Where(kv => tool.CoreSettings.Contains(kv.Key)).ToDictionary(), environment, tool.EnvPrefix, checkRequired: false);
-            return new ParsedCommandLine(action, driver, coreOnly, split.Command, []);
+            return new ParsedCommandLine(action, driver, coreOnly, split.Command, []) { CompletionShell = completionShell };
         }
         if (driver is null)
         {
@@ -116,7 +121,7 @@ public static class CliParser
         return flags;
     }
 
-    /// <summary>The System.CommandLine model of the settings in force; also what <c>--help</c> renders.</summary>
+    /// <summary>The System.CommandLine model of the settings in force.</summary>
     internal static (RootCommand Root, List<(Setting, Option<string>)> Options) BuildCommand(ToolDefinition tool, IEnumerable<Setting> settings)
     {
         var root = new RootCommand(tool.Description);

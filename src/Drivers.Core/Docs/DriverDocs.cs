@@ -1,5 +1,6 @@
 using System.Text;
 using Drivers.Core.Cli;
+using Drivers.Core.Registry;
 using Drivers.Core.Settings;
 
 namespace Drivers.Core.Docs;
@@ -17,6 +18,7 @@ public static class DriverDocs
         sb.AppendLine("Every setting is a flag (`-name value`, `-name=value`, `--name value`, `--name=value`) and an env var.");
         sb.AppendLine("A flag beats its env var, which beats the default. Secret settings never show their values.").AppendLine();
 
+        AppendGuarantees(sb, procx);
         AppendTable(sb, $"procx core settings", procx.CoreSettings, procx.EnvPrefix);
         AppendTable(sb, $"pushx core settings", pushx.CoreSettings, pushx.EnvPrefix);
 
@@ -30,14 +32,59 @@ public static class DriverDocs
             if (source is not null)
             {
                 AppendTable(sb, $"procx source — {source.Summary}", source.Settings, procx.EnvPrefix, level: "####");
+                if (source.Capabilities is { } caps)
+                {
+                    sb.AppendLine($"Delivery: **{caps.GuaranteeName}**; leases: {YesNo(caps.Leases)}; batches: {YesNo(caps.Batches)}; dead-letters: {YesNo(caps.DeadLetters)}. {caps.Recovery}").AppendLine();
+                }
+                AppendExamples(sb, source.Examples);
             }
             if (sink is not null)
             {
                 AppendTable(sb, $"pushx sink — {sink.Summary}", sink.Settings, pushx.EnvPrefix, level: "####");
+                AppendExamples(sb, sink.Examples);
             }
         }
         return sb.ToString();
     }
+
+    /// <summary>
+    /// The one table of what each source promises, from its declared capabilities; docs/operations.md points
+    /// here instead of keeping a copy.
+    /// </summary>
+    private static void AppendGuarantees(StringBuilder sb, ToolDefinition procx)
+    {
+        sb.AppendLine("## Delivery guarantees").AppendLine();
+        sb.AppendLine("What each procx source promises (`procx --list-drivers` shows the same). *at-least-once*: an item is removed only after its");
+        sb.AppendLine("job succeeded, so a crash between the success and the clear sees it again; *at-most-once*: a failed or interrupted item is gone;");
+        sb.AppendLine("*none*: nothing is stored outside procx. *leases*: procx renews the item's lease while the child runs; *batches*: one request");
+        sb.AppendLine("fetches work for several free `-concurrency` slots; *dead-letters*: `-max-failures` moves the item to the driver's dead-letter place.").AppendLine();
+        sb.AppendLine("| driver | guarantee | leases | batches | dead-letters | how an item comes back |");
+        sb.AppendLine("|---|---|---|---|---|---|");
+        foreach (var source in procx.Drivers.Where(d => d.Capabilities is not null))
+        {
+            var caps = source.Capabilities!;
+            sb.AppendLine($"| `{source.Name}` | {caps.GuaranteeName} | {YesNo(caps.Leases)} | {YesNo(caps.Batches)} | {YesNo(caps.DeadLetters)} | {Cell(caps.Recovery)} |");
+        }
+        sb.AppendLine();
+    }
+
+    private static void AppendExamples(StringBuilder sb, IReadOnlyList<UsageExample> examples)
+    {
+        if (examples.Count == 0)
+        {
+            return;
+        }
+        sb.AppendLine("Examples:").AppendLine();
+        foreach (var example in examples)
+        {
+            sb.AppendLine($"- {example.Description}:").AppendLine();
+            sb.AppendLine("  ```sh").AppendLine("  " + example.CommandLine).AppendLine("  ```").AppendLine();
+        }
+    }
+
+    private static string YesNo(bool value) => value ? "yes" : "no";
+
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
     private static void AppendTable(StringBuilder sb, string title, IEnumerable<Setting> settings, string prefix, string level = "##")
     {

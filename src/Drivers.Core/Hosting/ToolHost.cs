@@ -1,4 +1,3 @@
-using System.Reflection;
 using Drivers.Core.Cli;
 using Drivers.Core.Failures;
 using Drivers.Core.Logging;
@@ -30,14 +29,20 @@ public static class ToolHost
             switch (parsed.Action)
             {
                 case CliAction.Help:
-                    HelpText.WriteHelp(tool, parsed.Driver, Console.Out);
+                    HelpText.WriteHelp(tool, parsed.Driver, Console.Out, TextWrap.ConsoleWidth());
                     return ExitCodes.Success;
                 case CliAction.Version:
-                    Console.Out.WriteLine($"{tool.Name} {Version}");
+                    Console.Out.WriteLine(BuildInfo.VersionLine(tool.Name));
                     return ExitCodes.Success;
                 case CliAction.ListDrivers:
-                    HelpText.WriteDriverList(tool, Console.Out);
+                    HelpText.WriteDriverList(tool, Console.Out, TextWrap.ConsoleWidth());
                     return ExitCodes.Success;
+                case CliAction.Completion:
+                    Console.Out.Write(CompletionScript.Generate(tool, parsed.CompletionShell!));
+                    return ExitCodes.Success;
+                case CliAction.ShortUsage:
+                    HelpText.WriteShortUsage(tool, Console.Error, TextWrap.OutputWidth(Environment.GetEnvironmentVariable("COLUMNS"), () => null));
+                    return ExitCodes.Usage;
             }
             foreach (var flag in parsed.IgnoredFlags)
             {
@@ -82,9 +87,6 @@ public static class ToolHost
         var failure = Failure.Of(e);
         return (failure.ExitCode ?? FailurePolicy.ExitCode(failure.Kind), ErrorText.OneLine(failure.Message));
     }
-
-    public static string Version { get; } =
-        typeof(ToolHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private static StderrLog CreateLog(ToolDefinition tool, SettingValues values) =>
         new(tool.Name, StderrLog.ParseLevel(values.GetString(CommonSettings.LogLevel)), values.GetString(CommonSettings.LogFormat) == "json");

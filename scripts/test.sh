@@ -11,6 +11,11 @@ if [ -f tests/services/.env ]; then
 fi
 scripts/publish.sh "$root/artifacts/bin" >/dev/null
 export PROCX_BIN_DIR="$root/artifacts/bin"
+# The container image's runtime contract (Dockerfile): the published executables in a minimal Debian root
+# file system under chroot. Needs root (debootstrap, chroot) and a Redis; PROCX_SKIP_CHROOT=1 skips it.
+if [ "${PROCX_SKIP_CHROOT:-0}" != 1 ]; then
+  tests/runtime/chroot-test.sh
+fi
 results="$root/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 dotnet build Procx.sln -c Release --nologo -v quiet

@@ -36,6 +36,8 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         {
             log.Info(MaxFailuresPlan(source, descriptor.Name, options.MaxFailures));
         }
+        // Said once, so an operator (and a test) can tell a shutdown in progress from a hang.
+        using var announce = signals.Stopping.Register(() => log.Info("shutdown signal received; no new work is taken", ("signal", signals.Received)));
         using var stop = new WorkerStop();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(signals.Stopping, stop.Token);
         var translator = source as IFailureTranslator;

@@ -119,18 +119,22 @@ public sealed class ProcessTests
         var pidFile = Path.Combine(dir.Root, "pids");
         using var procx = ToolRunner.Start(ToolRunner.Procx,
             [.. dir.FsSource("job"), "-daemon", "-shutdown-timeout", "5m", "sh", "-c", $"exec >/dev/null 2>&1; sleep 300 & echo \"$$ $!\" > {pidFile}.tmp; mv {pidFile}.tmp {pidFile}; wait"]);
-        var stderr = procx.StandardError.ReadToEndAsync(Cancel);
+        var stderr = new System.Text.StringBuilder();
+        procx.ErrorDataReceived += (_, e) => { lock (stderr) { stderr.AppendLine(e.Data); } };
+        procx.BeginErrorReadLine();
+        string Stderr() { lock (stderr) { return stderr.ToString(); } }
         await ClearAndFailTests.WaitUntil(() => File.Exists(pidFile));
         var pids = File.ReadAllText(pidFile).Split(' ').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
         try
         {
-            // Two different signals: two of the same kind may reach procx as one. Had both been pending at
-            // once, the lower-numbered HUP is delivered first, so TERM is always the second.
+            // The second signal only once procx has taken the first: signal handlers may run side by side,
+            // and two signals sent back to back could be counted in either order.
             WorkerTests.Signal(procx, "HUP");
+            await ClearAndFailTests.WaitUntil(() => Stderr().Contains("shutdown signal received", StringComparison.Ordinal));
             WorkerTests.Signal(procx, "TERM");
             await procx.WaitForExitAsync(Cancel).WaitAsync(TimeSpan.FromSeconds(30), Cancel);
 
-            Assert.True(procx.ExitCode == 143, await stderr);
+            Assert.True(procx.ExitCode == 143, Stderr());
             await ClearAndFailTests.WaitUntil(() => pids.All(p => !IsAlive(p)), TimeSpan.FromSeconds(10));
         }
         finally

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Drivers.Conformance;
 using Xunit;
 
@@ -41,7 +40,7 @@ public sealed class FailureModelTests
              "-failure-backoff", "500ms", "-pass-work-as-stdin", "sh", "-c", $"p=$(cat); echo $p >> {runs}; [ \"$p\" = good ]"]);
         try
         {
-            Assert.True(await Eventually(() => WorkFolder.Names(dir.Done).Length == 5, TimeSpan.FromSeconds(20)), "the good items did not all run");
+            await ClearAndFailTests.WaitUntil(() => WorkFolder.Names(dir.Done).Length == 5);
             await Task.Delay(1500, TestContext.Current.CancellationToken);
             var poisonRuns = File.ReadAllLines(runs).Count(l => l == "bad");
             // 500 ms doubling: within ~1.5 s after the good ones, a handful of attempts, not hundreds.
@@ -49,7 +48,7 @@ public sealed class FailureModelTests
         }
         finally
         {
-            NativeSignal(procx, 15);
+            WorkerTests.Signal(procx, "TERM");
             await procx.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
         Assert.Equal(0, procx.ExitCode);
@@ -80,8 +79,8 @@ public sealed class FailureModelTests
         var started = Path.Combine(dir.Root, "started");
         using var procx = ToolRunner.Start(ToolRunner.Procx,
             [.. dir.FsSource("job"), "-daemon", "sh", "-c", $"touch {started}; sleep 1"]);
-        Assert.True(await Eventually(() => File.Exists(started), TimeSpan.FromSeconds(10)));
-        NativeSignal(procx, 15);
+        await ClearAndFailTests.WaitUntil(() => File.Exists(started));
+        WorkerTests.Signal(procx, "TERM");
         await procx.WaitForExitAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, procx.ExitCode);
         Assert.Equal(["job"], WorkFolder.Names(dir.Done));
@@ -89,9 +88,9 @@ public sealed class FailureModelTests
     }
 
     [Theory]
-    [InlineData(15)]
-    [InlineData(1)]
-    public async Task A_job_interrupted_by_shutdown_is_released_not_failed(int signal)
+    [InlineData("TERM")]
+    [InlineData("HUP")]
+    public async Task A_job_interrupted_by_shutdown_is_released_not_failed(string signal)
     {
         using var dir = new WorkFolder();
         dir.Put("job", "x");
@@ -99,8 +98,8 @@ public sealed class FailureModelTests
         // On main: -shutdown-timeout 0 made SIGTERM *fail* the job, and -fs-fail-op mv moved it to failed/.
         using var procx = ToolRunner.Start(ToolRunner.Procx,
             [.. dir.FsSource("job"), "-daemon", "-shutdown-timeout", "0", "sh", "-c", $"touch {started}; sleep 30"]);
-        Assert.True(await Eventually(() => File.Exists(started), TimeSpan.FromSeconds(10)));
-        NativeSignal(procx, signal);
+        await ClearAndFailTests.WaitUntil(() => File.Exists(started));
+        WorkerTests.Signal(procx, signal);
         await procx.WaitForExitAsync(TestContext.Current.CancellationToken);
         var stderr = await procx.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         Assert.True(procx.ExitCode == 0, stderr);
@@ -123,22 +122,5 @@ public sealed class FailureModelTests
         Assert.Contains("no-such-command-here", r.Stderr);
         Assert.Equal(["a", "b"], WorkFolder.Names(dir.Work)); // nothing failed for a fault that is not the items'
         Assert.Empty(WorkFolder.Names(dir.Failed));
-    }
-
-    private static void NativeSignal(Process process, int signal) =>
-        Process.Start("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-
-    private static async Task<bool> Eventually(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-        return true;
     }
 }

@@ -123,4 +123,21 @@ public sealed class FailureModelTests
         Assert.Equal(["a", "b"], WorkFolder.Names(dir.Work)); // nothing failed for a fault that is not the items'
         Assert.Empty(WorkFolder.Names(dir.Failed));
     }
+
+    [Fact]
+    public async Task A_clear_key_template_with_a_field_no_item_has_is_refused_before_any_child_runs()
+    {
+        using var dir = new WorkFolder();
+        dir.Put("a.json", "{}");
+        dir.Put("b.json", "{}");
+        var ran = Path.Combine(dir.Root, "ran");
+        // Rendered as empty, every item would have been moved onto one name, each overwriting the last.
+        var r = await ToolRunner.RunAsync(ToolRunner.Procx,
+            ["-driver", "fs", "-fs-folder", dir.Work, "-fs-clear-op", "mv", "-fs-clear-folder", dir.Done, "-fs-clear-key-template", "x{{kye}}", "-exit-when-empty",
+             "touch", ran]);
+        Assert.Equal(78, r.ExitCode);
+        Assert.Contains("-fs-clear-key-template", r.Stderr);
+        Assert.False(File.Exists(ran));
+        Assert.Equal(["a.json", "b.json"], WorkFolder.Names(dir.Work));
+    }
 }

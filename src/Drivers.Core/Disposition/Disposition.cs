@@ -26,6 +26,7 @@ public sealed class DispositionSettings
     public DispositionSettings(string prefix, string phase, string container)
     {
         Phase = phase;
+        _container = container;
         Op = new Setting($"{prefix}-{phase}-op", $"What to do with the item on {phase}: mv (move) or rm (delete); unset leaves it in place")
         {
             Choices = ["mv", "rm"],
@@ -34,6 +35,8 @@ public sealed class DispositionSettings
         Key = new Setting($"{prefix}-{phase}-key", $"Key to move the item to on {phase} (default: its own key)");
         KeyTemplate = new Setting($"{prefix}-{phase}-key-template", $"Template for the key to move the item to on {phase}, e.g. {phase}ed/{{{{key}}}}");
     }
+
+    private readonly string _container;
 
     public string Phase { get; }
 
@@ -64,10 +67,14 @@ public sealed class DispositionSettings
             try
             {
                 template = Template.Parse(text);
+                // Every item of a keyed store renders from the same two names, so a field it lacks (a typo such
+                // as {{kye}}) would fail for every item alike: refuse it now, before any child runs, rather
+                // than move every item onto one empty name.
+                template.RenderStrict(TemplateData.Empty.With("key", "key").With(_container, sourceContainer));
             }
             catch (TemplateException e)
             {
-                throw values.Invalid(KeyTemplate, e.Message);
+                throw values.Invalid(KeyTemplate, $"{e.Message} (a {Phase} key template renders from {{{{key}}}} and {{{{{_container}}}}})");
             }
         }
         if (op == DispositionOp.Move && container == sourceContainer && string.IsNullOrEmpty(key) && template is null)
@@ -84,5 +91,5 @@ public sealed class DispositionSettings
 public sealed record DispositionPlan(DispositionOp Op, string Container, string? FixedKey, Template? KeyTemplate)
 {
     public string TargetKey(string itemKey, TemplateData data) =>
-        FixedKey ?? KeyTemplate?.Render(data) ?? itemKey;
+        FixedKey ?? KeyTemplate?.RenderStrict(data) ?? itemKey;
 }

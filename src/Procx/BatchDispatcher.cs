@@ -1,5 +1,4 @@
 using Drivers.Core.Contracts;
-using Drivers.Core.Logging;
 
 namespace Procx;
 
@@ -8,7 +7,7 @@ namespace Procx;
 /// many items as there are free slots and starts a job for each, so procx never holds more running items
 /// than it can run.
 /// </summary>
-internal sealed class BatchDispatcher(IBatchSource source, JobRunner jobs, FetchRetry fetch, HeldItems held, ILog log, int slots, TimeSpan interval, bool exitWhenEmpty)
+internal sealed class BatchDispatcher(IBatchSource source, JobRunner jobs, FetchRetry fetch, HeldItems held, int slots, TimeSpan interval, bool exitWhenEmpty)
 {
     private readonly SemaphoreSlim _free = new(slots, slots);
     private readonly List<Task> _running = [];
@@ -31,7 +30,7 @@ internal sealed class BatchDispatcher(IBatchSource source, JobRunner jobs, Fetch
                 var runnable = new List<WorkItem>(items.Count);
                 foreach (var item in items)
                 {
-                    if (!await Worker.IsHeldAsync((ISourceDriver)source, held, item, log).ConfigureAwait(false))
+                    if (!await held.ReturnIfHeldAsync(item).ConfigureAwait(false))
                     {
                         runnable.Add(item);
                     }

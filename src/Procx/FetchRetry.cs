@@ -44,7 +44,7 @@ internal sealed class FetchRetry(ILog log, IJobMetrics metrics, IFailureTranslat
             {
                 metrics.FetchError();
                 var failure = Failure.Of(e, translator);
-                var decision = failure.Decide(Drivers.Core.Failures.JobPhase.Fetch);
+                var decision = failure.Decide(JobPhase.Fetch);
                 if (decision.Action != FailureAction.Retry || (!daemon && attempt >= OneShotAttempts))
                 {
                     log.Error($"cannot fetch from the source: {failure.Message}", ("kind", failure.Kind.ToString().ToLowerInvariant()));

@@ -23,6 +23,28 @@ internal sealed class HeldItems(ISourceDriver source, Settler settler, WorkerSto
     public bool Holds(string? identity) =>
         identity is not null && _held.Keys.Any(item => FailureBook.Identity(item) == identity);
 
+    /// <summary>
+    /// A source without claims (a SQL query outside a job transaction) may hand out again an item this procx
+    /// holds for its backoff: such a copy is handed straight back instead of run early. True when it was.
+    /// </summary>
+    public async Task<bool> ReturnIfHeldAsync(WorkItem item)
+    {
+        if (_held.IsEmpty || !Holds(FailureBook.Identity(item)))
+        {
+            return false;
+        }
+        try
+        {
+            await source.ReleaseAsync(item, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            log.Warn($"could not release a copy of a held item: {ErrorText.Describe(e)}");
+        }
+        await item.DisposeAsync().ConfigureAwait(false);
+        return true;
+    }
+
     public void Defer(WorkItem item, string job, TimeSpan delay) => Hold(item, job, delay);
 
     public void Park(WorkItem item, string job) => Hold(item, job, Timeout.InfiniteTimeSpan);

@@ -55,7 +55,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         log.Info("worker started", ("driver", descriptor.Name), ("concurrency", slots));
         if (source is IBatchSource batch && slots > 1)
         {
-            await new BatchDispatcher(batch, jobs, fetch, held, log, slots, interval, exitWhenEmpty).RunAsync(stopping).ConfigureAwait(false);
+            await new BatchDispatcher(batch, jobs, fetch, held, slots, interval, exitWhenEmpty).RunAsync(stopping).ConfigureAwait(false);
         }
         else
         {
@@ -96,7 +96,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         {
             var started = DateTime.UtcNow;
             var item = await fetch.FetchAsync(source, interval, stopping.Token).ConfigureAwait(false);
-            if (item is not null && await IsHeldAsync(source, held, item, log).ConfigureAwait(false))
+            if (item is not null && await held.ReturnIfHeldAsync(item).ConfigureAwait(false))
             {
                 item = null;
             }
@@ -126,28 +126,6 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
                 Interlocked.Decrement(ref _running);
             }
         }
-    }
-
-    /// <summary>
-    /// A source without claims (a SQL query outside a job transaction) may hand out again an item this procx
-    /// holds for its backoff: hand the copy straight back instead of running it early.
-    /// </summary>
-    internal static async Task<bool> IsHeldAsync(ISourceDriver source, HeldItems held, WorkItem item, ILog log)
-    {
-        if (held.Count == 0 || !held.Holds(FailureBook.Identity(item)))
-        {
-            return false;
-        }
-        try
-        {
-            await source.ReleaseAsync(item, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            log.Warn($"could not release a copy of a held item: {Drivers.Core.Failures.ErrorText.Describe(e)}");
-        }
-        await item.DisposeAsync().ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>What -max-failures will do with this driver, said once at start-up.</summary>

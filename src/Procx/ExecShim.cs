@@ -20,8 +20,16 @@ internal static class ExecShim
     /// <summary>/proc/self/exe rather than procx's path: still this executable after an upgrade replaced the file.</summary>
     private const string Self = "/proc/self/exe";
 
-    /// <summary>Whether children start through the shim here.</summary>
-    public static bool Supported => OperatingSystem.IsLinux();
+    private static bool s_procxIsRunning;
+
+    /// <summary>
+    /// Whether children start through the shim here: on Linux, and only when this process is procx itself
+    /// (its Main ran). Code hosted elsewhere (a test host) would re-execute that host instead of procx.
+    /// </summary>
+    public static bool Supported => s_procxIsRunning && OperatingSystem.IsLinux();
+
+    /// <summary>Called by procx's Main: /proc/self/exe is procx, so it can be its children's shim.</summary>
+    public static void EnableForThisProcess() => s_procxIsRunning = true;
 
     /// <summary>A start of the shim that will exec <paramref name="path"/> with <paramref name="argv"/> (argv[0] included).</summary>
     public static ProcessStartInfo StartInfo(string path, IReadOnlyList<string> argv)

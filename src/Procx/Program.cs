@@ -6,4 +6,5 @@ if (args is [ExecShim.Marker, ..])
 {
     return ExecShim.Run(args);
 }
+ExecShim.EnableForThisProcess();
 return ToolHost.Run(ProcxTool.Definition, args, (commandLine, log, ct) => new Worker(commandLine, log).RunAsync(ct));

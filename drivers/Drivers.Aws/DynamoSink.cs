@@ -10,13 +10,15 @@ using Drivers.Core.Registry;
 namespace Drivers.Aws;
 
 /// <summary>Puts the input, a JSON object, into <c>-aws-dynamo-table</c> as one item (PutItem: replaces an item with the same key).</summary>
-internal sealed class DynamoSink : ISinkDriver
+internal sealed class DynamoSink : ISinkDriver, IFailureTranslator
 {
     private readonly IAmazonDynamoDB _dynamo;
     private readonly string _table;
+    private readonly AwsErrors _errors;
 
     public DynamoSink(DriverContext context)
     {
+        _errors = new AwsErrors(context.Settings, "aws-dynamo");
         _table = context.Settings.GetRequiredString(DynamoSettings.Table);
         _dynamo = new AwsClientFactory(context.Settings).CreateDynamo();
     }
@@ -38,11 +40,13 @@ internal sealed class DynamoSink : ISinkDriver
         {
             await _dynamo.PutItemAsync(new PutItemRequest { TableName = _table, Item = DynamoJson.FromJson(document) }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-dynamo: cannot put the item into {_table}: {e.Message}", e);
+            throw _errors.For(e, $"cannot put the item into {_table}", DynamoSettings.Table, invalid: FailureKind.Data);
         }
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public ValueTask DisposeAsync()
     {

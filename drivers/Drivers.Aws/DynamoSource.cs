@@ -18,7 +18,7 @@ namespace Drivers.Aws;
 /// cannot end a PartiQL string. Items another job of this process holds are skipped. DynamoDB has no lease:
 /// two procx processes can take the same item unless the statements claim it (see docs/aws.md).
 /// </summary>
-internal sealed class DynamoSource : ISourceDriver
+internal sealed class DynamoSource : ISourceDriver, IFailureTranslator
 {
     private const int MaxPages = 10;
 
@@ -32,6 +32,7 @@ internal sealed class DynamoSource : ISourceDriver
     private readonly bool _includeNextToken;
     private readonly bool _plainJson;
     private readonly ILog _log;
+    private readonly AwsErrors _errors;
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
     private readonly HashSet<string> _clearedInPlace = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -40,6 +41,7 @@ internal sealed class DynamoSource : ISourceDriver
     {
         var settings = context.Settings;
         _log = context.Log;
+        _errors = new AwsErrors(settings, "aws-dynamo");
         _retrieve = settings.GetRequiredString(DynamoSettings.RetrieveQuery);
         _field = settings.GetString(DynamoSettings.RetrieveField) is { Length: > 0 } f ? f : null;
         _clear = ParseTemplate(settings, DynamoSettings.ClearQuery);
@@ -160,11 +162,19 @@ internal sealed class DynamoSource : ISourceDriver
         {
             return await _dynamo.ExecuteStatementAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-dynamo: {phase} statement failed: {e.Message}", e);
+            var statement = phase switch
+            {
+                "clear" => DynamoSettings.ClearQuery,
+                "fail" => DynamoSettings.FailQuery,
+                _ => DynamoSettings.RetrieveQuery,
+            };
+            throw _errors.For(e, $"the {phase} statement failed", statement);
         }
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     private void Release(string identity)
     {

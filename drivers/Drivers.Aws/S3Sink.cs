@@ -15,7 +15,7 @@ namespace Drivers.Aws;
 /// PutObject; larger or unknown-length input is a multipart upload fed part by part as it is read, so memory
 /// stays at one part whatever the size. A templated key needs the input whole (it renders from its JSON).
 /// </summary>
-internal sealed class S3Sink : ISinkDriver
+internal sealed class S3Sink : ISinkDriver, IFailureTranslator
 {
     internal const int PartSize = 8 * 1024 * 1024;
 
@@ -25,10 +25,12 @@ internal sealed class S3Sink : ISinkDriver
     private readonly S3CannedACL? _acl;
     private readonly List<Tag> _tags;
     private readonly bool _plainPuts;
+    private readonly AwsErrors _errors;
 
     public S3Sink(DriverContext context)
     {
         var settings = context.Settings;
+        _errors = new AwsErrors(settings, "aws-s3");
         var factory = new AwsClientFactory(settings);
         _bucket = settings.GetRequiredString(S3Settings.Bucket);
         _key = SettingTemplate.Parse(settings, S3Settings.Key);
@@ -53,11 +55,13 @@ internal sealed class S3Sink : ISinkDriver
             await using var input = payload.OpenRead();
             await UploadAsync(_key?.Text ?? $"{DateTime.UtcNow:yyyyMMddTHHmmssfffZ}-{Guid.NewGuid():N}", input, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-s3: cannot write to bucket {_bucket}: {e.Message}", e);
+            throw _errors.For(e, $"cannot write to bucket {_bucket}", S3Settings.Bucket, invalid: FailureKind.Data);
         }
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public ValueTask DisposeAsync()
     {
@@ -142,7 +146,7 @@ internal sealed class S3Sink : ISinkDriver
             {
                 await _s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = key, UploadId = upload.UploadId }, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (AwsErrors.IsAws(e))
             {
                 // The upload stays incomplete; a bucket lifecycle rule cleans such uploads up.
             }

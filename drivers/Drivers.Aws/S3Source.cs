@@ -20,7 +20,7 @@ namespace Drivers.Aws;
 /// the GetObject response, never held in memory. Objects another job of this process holds are skipped;
 /// objects that failed here go to the back of the line, so one bad object cannot block the rest.
 /// </summary>
-internal sealed class S3Source : ISourceDriver
+internal sealed class S3Source : ISourceDriver, IFailureTranslator
 {
     private readonly IAmazonS3 _s3;
     private readonly string _bucket;
@@ -31,11 +31,13 @@ internal sealed class S3Source : ISourceDriver
     private readonly DispositionPlan _fail;
     private readonly ILog _log;
     private readonly KeyBook _keys = new();
+    private readonly AwsErrors _errors;
 
     public S3Source(DriverContext context)
     {
         var settings = context.Settings;
         _log = context.Log;
+        _errors = new AwsErrors(settings, "aws-s3");
         var factory = new AwsClientFactory(settings);
         _bucket = settings.GetRequiredString(S3Settings.Bucket);
         (_exactKey, _prefix, _matches) = BuildSelector(settings);
@@ -58,14 +60,14 @@ internal sealed class S3Source : ISourceDriver
             {
                 response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
             {
-                // Taken or removed since the listing.
+                // Taken or removed since the listing (or, for -aws-s3-key, not there yet).
             }
-            catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+            catch (Exception e) when (AwsErrors.IsAws(e))
             {
                 _keys.Release(key);
-                throw DriverException.Transient($"aws-s3: cannot get s3://{_bucket}/{key}: {e.Message}", e);
+                throw _errors.For(e, $"cannot get s3://{_bucket}/{key}", S3Settings.Bucket);
             }
             if (response is null)
             {
@@ -93,6 +95,8 @@ internal sealed class S3Source : ISourceDriver
         _keys.Release(item.Key!);
         return Task.CompletedTask;
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public bool FailSetsAside => _fail.Op != DispositionOp.None;
 
@@ -134,9 +138,10 @@ internal sealed class S3Source : ISourceDriver
                     break;
             }
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-s3: {phase} of s3://{_bucket}/{key} failed: {e.Message}", e);
+            var target = plan.Op == DispositionOp.Move ? (phase == "clear" ? S3Settings.Clear : S3Settings.Fail).Container : S3Settings.Bucket;
+            throw _errors.For(e, $"{phase} of s3://{_bucket}/{key}", target);
         }
         finally
         {
@@ -160,9 +165,9 @@ internal sealed class S3Source : ISourceDriver
             }
             while (page.IsTruncated == true && keys.Count < 1000);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-s3: cannot list s3://{_bucket}/{_prefix}: {e.Message}", e);
+            throw _errors.For(e, $"cannot list s3://{_bucket}/{_prefix}", S3Settings.Bucket);
         }
         return [.. keys.OrderBy(_keys.FailedLast)];
     }

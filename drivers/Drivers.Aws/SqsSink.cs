@@ -15,17 +15,19 @@ namespace Drivers.Aws;
 /// templates rendered from the input's JSON. SQS caps a message at 256 KiB: larger input is refused with a
 /// clear error (put large payloads in S3 and send their key).
 /// </summary>
-internal sealed class SqsSink : ISinkDriver
+internal sealed class SqsSink : ISinkDriver, IFailureTranslator
 {
     private readonly IAmazonSQS _sqs;
     private readonly string _queueUrl;
     private readonly SettingTemplate? _groupId;
     private readonly SettingTemplate? _deduplicationId;
     private readonly List<(string Name, SettingTemplate Value)> _attributes = [];
+    private readonly AwsErrors _errors;
 
     public SqsSink(DriverContext context)
     {
         var settings = context.Settings;
+        _errors = new AwsErrors(settings, "aws-sqs");
         _queueUrl = settings.GetRequiredString(SqsSettings.QueueUrl);
         _groupId = SettingTemplate.Parse(settings, SqsSettings.MessageGroupId);
         _deduplicationId = SettingTemplate.Parse(settings, SqsSettings.DeduplicationId);
@@ -83,11 +85,13 @@ internal sealed class SqsSink : ISinkDriver
         {
             await _sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-sqs: cannot send to {_queueUrl}: {e.Message}", e);
+            throw _errors.For(e, $"cannot send to {_queueUrl}", SqsSettings.QueueUrl, invalid: FailureKind.Data);
         }
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public ValueTask DisposeAsync()
     {

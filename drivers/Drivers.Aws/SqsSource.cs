@@ -17,7 +17,7 @@ namespace Drivers.Aws;
 /// <see cref="ILeasedSource"/>, so a job longer than the timeout is not handed to a second worker.
 /// Each message's receipt travels in its <see cref="WorkItem"/>: fetches may run concurrently.
 /// </summary>
-internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
+internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource, IFailureTranslator
 {
     private const int DefaultVisibilitySeconds = 30;
     private const int MaxWaitSeconds = 20;
@@ -29,11 +29,13 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
     private readonly int? _configuredVisibility;
     private readonly ILog _log;
     private readonly Lazy<Task<int>> _visibility;
+    private readonly AwsErrors _errors;
 
     public SqsSource(DriverContext context)
     {
         var settings = context.Settings;
         _log = context.Log;
+        _errors = new AwsErrors(settings, "aws-sqs");
         _queueUrl = settings.GetRequiredString(SqsSettings.QueueUrl);
         _includeId = settings.GetBool(SqsSettings.IncludeId);
         if (settings.IsSet(SqsSettings.VisibilityTimeout))
@@ -72,9 +74,9 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
                 MessageAttributeNames = ["All"],
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-sqs: cannot receive from {_queueUrl}: {e.Message}", e);
+            throw _errors.For(e, $"cannot receive from {_queueUrl}", SqsSettings.QueueUrl);
         }
         return response.Messages is { Count: > 0 } messages ? messages.Select(ToWorkItem).ToList() : [];
     }
@@ -98,9 +100,9 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         {
             await _sqs.DeleteMessageAsync(_queueUrl, item.Receipt, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-sqs: cannot delete message {item.Id}: {e.Message}", e);
+            throw _errors.For(e, $"cannot delete message {item.Id}", SqsSettings.QueueUrl);
         }
     }
 
@@ -114,7 +116,7 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         {
             await _sqs.ChangeMessageVisibilityAsync(_queueUrl, item.Receipt, 0, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
             // The message still reappears when its visibility timeout runs out.
             _log.Warn("aws-sqs: could not make the failed message visible again; it reappears after its visibility timeout",
@@ -128,11 +130,13 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
         {
             await _sqs.ChangeMessageVisibilityAsync(_queueUrl, item.Receipt, VisibilitySeconds, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            throw DriverException.Transient($"aws-sqs: cannot extend the visibility of message {item.Id}: {e.Message}", e);
+            throw _errors.For(e, $"cannot extend the visibility of message {item.Id}", SqsSettings.QueueUrl);
         }
     }
+
+    public DriverException? Translate(Exception error) => _errors.Translate(error);
 
     public ValueTask DisposeAsync()
     {
@@ -155,9 +159,14 @@ internal sealed class SqsSource : ISourceDriver, ILeasedSource, IBatchSource
             }).ConfigureAwait(false);
             return attributes.VisibilityTimeout is > 0 and var v ? v : DefaultVisibilitySeconds;
         }
-        catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+        catch (Exception e) when (AwsErrors.IsAws(e))
         {
-            _log.Warn("aws-sqs: cannot read the queue's visibility timeout; assuming 30s", ("error", e.Message));
+            var error = _errors.For(e, "cannot read the queue's visibility timeout", SqsSettings.QueueUrl);
+            if (error.Kind == FailureKind.Configuration)
+            {
+                throw error; // no receive would work either: say so once, with what to change
+            }
+            _log.Warn("aws-sqs: cannot read the queue's visibility timeout; assuming 30s", ("error", error.Message));
             return DefaultVisibilitySeconds;
         }
     }

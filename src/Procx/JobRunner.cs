@@ -33,6 +33,7 @@ internal sealed class JobRunner(
         try
         {
             var attempt = await AttemptAsync(item, job).ConfigureAwait(false);
+            signals.WaitIfExiting();
             await item.Payload.DisposeAsync().ConfigureAwait(false); // release streams/handles before the source moves the item
             result = await SettleAsync(item, job, attempt, clock.Elapsed).ConfigureAwait(false);
         }

@@ -20,6 +20,7 @@ internal sealed class ShutdownSignals : IDisposable
     private readonly TimeSpan _grace;
     private int _count;
     private volatile bool _forwarding;
+    private volatile bool _exiting;
 
     public ShutdownSignals(TimeSpan shutdownTimeout, TimeSpan grace)
     {
@@ -77,6 +78,7 @@ internal sealed class ShutdownSignals : IDisposable
     /// </summary>
     public void Dispose()
     {
+        WaitIfExiting(); // Main must not return (exit 0) while the signal thread is on its way to _exit
         Task[] stops;
         lock (_gate)
         {
@@ -97,6 +99,19 @@ internal sealed class ShutdownSignals : IDisposable
         _stopping.Dispose();
     }
 
+    /// <summary>
+    /// Blocks for good once a second signal is acted on. The signal thread kills the children, then exits with
+    /// 128 + signal; a job that sees its child die in between must not settle the item (it was not the
+    /// child's failure, and the item stays with the source), nor may Main return 0 first.
+    /// </summary>
+    public void WaitIfExiting()
+    {
+        if (_exiting)
+        {
+            Thread.Sleep(Timeout.Infinite);
+        }
+    }
+
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true; // procx decides when to exit, after its children
@@ -109,8 +124,10 @@ internal sealed class ShutdownSignals : IDisposable
         if (Interlocked.Increment(ref _count) > 1)
         {
             // Exiting at once must not leave a child (or what it started) running on with nobody to settle it.
-            // _exit rather than Environment.Exit: the killed child's job would otherwise race to settle its
-            // item and return from Main with 0 while the exit handlers run. Logs are written unbuffered.
+            // _exit rather than Environment.Exit, which would run exit handlers while jobs go on; and the
+            // flag first, so the job of a child killed here waits for the exit instead of failing the item
+            // (WaitIfExiting). Logs are written unbuffered.
+            _exiting = true;
             foreach (var child in Running())
             {
                 child.KillTree();

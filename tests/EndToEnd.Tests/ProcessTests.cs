@@ -136,6 +136,10 @@ public sealed class ProcessTests
 
             Assert.True(procx.ExitCode == 143, Stderr());
             await ClearAndFailTests.WaitUntil(() => pids.All(p => !IsAlive(p)), TimeSpan.FromSeconds(10));
+            // The child died of procx's kill, not of its own failure: the item is neither failed nor cleared.
+            Assert.Equal(["job"], WorkFolder.Names(dir.Work));
+            Assert.Empty(WorkFolder.Names(dir.Failed));
+            Assert.DoesNotContain("job failed", Stderr(), StringComparison.Ordinal);
         }
         finally
         {

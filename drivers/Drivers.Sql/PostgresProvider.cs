@@ -53,6 +53,10 @@ internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlP
     public override DbParameter CreateParameter(int index, object? value) =>
         new NpgsqlParameter { Value = value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Unknown };
 
+    // Npgsql hands a text value over as the UTF-8 bytes the server sent (the connection's encoding is UTF8).
+    public override byte[]? ReadTextAsUtf8(DbDataReader reader, int ordinal) =>
+        reader.GetDataTypeName(ordinal) is "text" or "character varying" ? reader.GetFieldValue<byte[]>(ordinal) : null;
+
     /// <summary>By SQLSTATE class (PostgreSQL's appendix A; CockroachDB uses the same codes).</summary>
     public override (SqlErrorKind Kind, string Text) Classify(DbException error) => error switch
     {

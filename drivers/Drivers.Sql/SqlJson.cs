@@ -14,9 +14,18 @@ namespace Drivers.Sql;
 internal static class SqlJson
 {
     /// <summary>Reads every row; <paramref name="binaryColumns"/> collects the columns that held bytes.</summary>
-    public static async Task<JsonArray> ReadRowsAsync(DbDataReader reader, ISet<string> binaryColumns, CancellationToken cancellationToken)
+    public static async Task<JsonArray> ReadRowsAsync(DbDataReader reader, ISet<string> binaryColumns, CancellationToken cancellationToken) =>
+        (await ReadRowsAsync(reader, binaryColumns, null, cancellationToken).ConfigureAwait(false)).Rows;
+
+    /// <summary>
+    /// As above; the first row's <see cref="PayloadColumn.Name"/>, when the client reads it as UTF-8 bytes, is
+    /// returned as those bytes and left out of the rows unless the templates read it. Never the first column:
+    /// that one is the job's key.
+    /// </summary>
+    public static async Task<(JsonArray Rows, byte[]? Payload)> ReadRowsAsync(DbDataReader reader, ISet<string> binaryColumns, PayloadColumn? payloadColumn, CancellationToken cancellationToken)
     {
         var rows = new JsonArray();
+        byte[]? payload = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var row = new JsonObject();
@@ -27,12 +36,21 @@ internal static class SqlJson
                 {
                     binaryColumns.Add(name);
                 }
-                var value = await reader.IsDBNullAsync(i, cancellationToken).ConfigureAwait(false) ? null : reader.GetValue(i);
-                row[name] = ToJson(value, reader.GetDataTypeName(i));
+                var isNull = await reader.IsDBNullAsync(i, cancellationToken).ConfigureAwait(false);
+                if (rows.Count == 0 && i > 0 && !isNull && payloadColumn is { } column && column.Name == name && column.Read(reader, i) is { } bytes)
+                {
+                    payload = bytes;
+                    if (column.TemplatesReadIt)
+                    {
+                        row[name] = JsonValue.Create(System.Text.Encoding.UTF8.GetString(bytes));
+                    }
+                    continue;
+                }
+                row[name] = ToJson(isNull ? null : reader.GetValue(i), reader.GetDataTypeName(i));
             }
             rows.Add((JsonNode)row);
         }
-        return rows;
+        return (rows, payload);
     }
 
     public static JsonNode? ToJson(object? value, string dataTypeName) => value switch
@@ -79,3 +97,6 @@ internal static class SqlJson
         }
     }
 }
+
+/// <summary>The first row's column that is procx's payload (<c>-…-retrieve-field work</c>), and how to read it as bytes.</summary>
+internal sealed record PayloadColumn(string Name, bool TemplatesReadIt, Func<DbDataReader, int, byte[]?> Read);

@@ -22,6 +22,18 @@ internal sealed class SqlParams
 
     public int Count => _values.Count;
 
+    /// <summary>Whether every value reads nothing but the variable <paramref name="name"/> (or is literal text).</summary>
+    public bool ReadsOnly(string name) =>
+        _values.SelectMany(v => v.Template.Parts).OfType<TemplateExpression>().All(e => e.IsPath && e.Source.Trim() == name);
+
+    /// <summary>
+    /// Whether a value may read <paramref name="path"/> (<c>0.work</c>): a path to it, into it or above it
+    /// (<c>{{0}}</c>), or an expression whose reads cannot be told.
+    /// </summary>
+    public bool MayRead(string path) =>
+        _values.SelectMany(v => v.Template.Parts).OfType<TemplateExpression>().Any(e =>
+            !e.IsPath || e.Source.Trim() is var p && (p == path || p.StartsWith(path + ".", StringComparison.Ordinal) || path.StartsWith(p + ".", StringComparison.Ordinal)));
+
     /// <summary>Parses the setting's value; a malformed list or template names the flag and env var.</summary>
     public static SqlParams Parse(SettingValues settings, Setting setting)
     {

@@ -24,6 +24,12 @@ internal abstract class SqlProvider(string name, SqlSettings settings)
     /// </summary>
     public abstract DbParameter CreateParameter(int index, object? value);
 
+    /// <summary>
+    /// A text column's value as its UTF-8 bytes, read without a string between (null: this client cannot, or
+    /// the column is not text). procx's payload column is read so: the item is held once, not three times.
+    /// </summary>
+    public virtual byte[]? ReadTextAsUtf8(DbDataReader reader, int ordinal) => null;
+
     /// <summary>What <paramref name="error"/> means (see <see cref="SqlErrors"/>) and the server's words for it, on one line.</summary>
     public abstract (SqlErrorKind Kind, string Text) Classify(DbException error);
 

@@ -10,7 +10,9 @@ namespace Drivers.Sql;
 /// <summary>
 /// Runs <c>-…-query</c> once per push with <c>-…-params</c> rendered from the input (<c>{{id}}</c>,
 /// <c>{{address.street}}</c>, <c>{{pushx_payload}}</c>) and bound as parameters: input can never change
-/// the statement. The input is read whole, since templates need all of it.
+/// the statement. The input is read whole, since templates need all of it; when the params read nothing but
+/// <c>{{pushx_payload}}</c> it is decoded straight into the one string the client library binds, without
+/// the bytes or a parsed document beside it.
 /// </summary>
 internal sealed class SqlSink : ISinkDriver, IFailureTranslator
 {
@@ -20,6 +22,8 @@ internal sealed class SqlSink : ISinkDriver, IFailureTranslator
     private readonly string _query;
     private readonly SqlParams _params;
     private readonly SqlErrors _errors;
+
+    private const string PayloadVariable = "pushx_payload";
 
     public SqlSink(SqlProvider provider, DriverContext context)
     {
@@ -35,9 +39,7 @@ internal sealed class SqlSink : ISinkDriver, IFailureTranslator
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
-        var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
-        var data = TemplateData.FromPayloadBytes(bytes).With("pushx_payload", Encoding.UTF8.GetString(bytes));
-        var values = _params.RenderInput(data);
+        var values = await RenderAsync(payload, cancellationToken).ConfigureAwait(false);
         SqlJob connection;
         try
         {
@@ -61,4 +63,15 @@ internal sealed class SqlSink : ISinkDriver, IFailureTranslator
     }
 
     public ValueTask DisposeAsync() => _db.DisposeAsync();
+
+    private async Task<IReadOnlyList<object?>> RenderAsync(Payload payload, CancellationToken cancellationToken)
+    {
+        if (_params.ReadsOnly(PayloadVariable))
+        {
+            var text = await payload.ReadUtf8StringAsync(cancellationToken).ConfigureAwait(false);
+            return _params.Render(TemplateData.Empty.With(PayloadVariable, text));
+        }
+        var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
+        return _params.RenderInput(TemplateData.FromPayloadBytes(bytes).With(PayloadVariable, Encoding.UTF8.GetString(bytes)));
+    }
 }

@@ -35,6 +35,7 @@ internal sealed class SqlSource : ISourceDriver, IFailureTranslator
     private readonly SqlParams _failParams;
     private readonly bool _queryKey;
     private readonly bool _holdTransaction;
+    private readonly PayloadColumn? _payloadColumn;
     private readonly ConcurrentDictionary<SqlJob, byte> _open = new();
 
     public SqlSource(SqlProvider provider, DriverContext context)
@@ -57,6 +58,22 @@ internal sealed class SqlSource : ISourceDriver, IFailureTranslator
         }
         _db = provider.CreateDataSource(values);
         _errors = new SqlErrors(provider, values);
+        _payloadColumn = PayloadColumnOf(_field);
+    }
+
+    /// <summary>
+    /// -…-retrieve-field naming a column of the first row (<c>work</c>, <c>0.work</c>): read as bytes where the
+    /// client can, kept in the template rows only if a clear/fail param may read it.
+    /// </summary>
+    private PayloadColumn? PayloadColumnOf(string? field)
+    {
+        var name = field is null ? null : field.StartsWith("0.", StringComparison.Ordinal) ? field[2..] : field;
+        if (name is not { Length: > 0 } || name.Contains('.', StringComparison.Ordinal) || char.IsAsciiDigit(name[0]))
+        {
+            return null;
+        }
+        var read = _clearParams.MayRead("0." + name) || _failParams.MayRead("0." + name);
+        return new PayloadColumn(name, read, _provider.ReadTextAsUtf8);
     }
 
     public DriverException? Translate(Exception error) => _errors.Translate(error);
@@ -77,17 +94,18 @@ internal sealed class SqlSource : ISourceDriver, IFailureTranslator
         {
             var binary = new HashSet<string>(StringComparer.Ordinal);
             JsonArray rows;
+            byte[]? column;
             await using (var command = job.Command(_retrieve, _retrieveParams.Render(TemplateData.Empty)))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows = await SqlJson.ReadRowsAsync(reader, binary, cancellationToken).ConfigureAwait(false);
+                (rows, column) = await SqlJson.ReadRowsAsync(reader, binary, _payloadColumn, cancellationToken).ConfigureAwait(false);
             }
             if (rows.Count == 0)
             {
                 await job.DisposeAsync().ConfigureAwait(false);
                 return null;
             }
-            var (payload, key) = Select(rows, binary);
+            var (payload, key) = column is not null ? (column, rows[0]!.AsObject().First().Value) : Select(rows, binary);
             var data = TemplateData.FromJson(rows);
             if (key is not null)
             {

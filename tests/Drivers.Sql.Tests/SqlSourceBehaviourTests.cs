@@ -30,6 +30,31 @@ public abstract class SqlSourceBehaviourTests
     }
 
     [Fact]
+    public async Task The_payload_column_is_read_as_bytes_and_still_renders_where_a_clear_param_reads_it()
+    {
+        var (db, table) = await TableAsync("héllo wörld");
+        try
+        {
+            await using var source = DriverFactory.Source(SqlBackend.Registry, db.Driver, db.Flags(
+                ("retrieve-query", db.ClaimQuery(table, "id, work", "status = 'pending'")),
+                ("retrieve-field", "work"),
+                ("clear-query", $"UPDATE {table} SET status = {db.P(1)} WHERE id = {db.P(2)}"),
+                ("clear-params", "done: {{0.work}},{{0.id}}")));
+            await using (var item = await source.FetchAsync(TimeSpan.Zero, Ct))
+            {
+                Assert.NotNull(item);
+                Assert.Equal("héllo wörld", Encoding.UTF8.GetString(await item.Payload.ReadAllBytesAsync(Ct)));
+                await source.ClearAsync(item, Ct);
+            }
+            Assert.Equal("done: héllo wörld", (await db.QueryAsync($"SELECT status FROM {table}"))[0][0]);
+        }
+        finally
+        {
+            await db.DropAsync(table);
+        }
+    }
+
+    [Fact]
     public async Task Fail_statement_commits_with_the_job_and_releases_the_row()
     {
         var (db, table) = await TableAsync("a");

@@ -22,4 +22,5 @@ dotnet build Procx.sln -c Release --nologo -v quiet
 status=0
 dotnet test Procx.sln -c Release --no-build --nologo --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 python3 "$root/scripts/summarize-trx.py" "$results" || status=1
+scripts/test-bindings.sh || status=1
 exit $status

@@ -14,7 +14,8 @@ internal sealed record JobOptions(
     TimeSpan Grace,
     int MaxFailures,
     TimeSpan FailureBackoff,
-    TimeSpan FailureBackoffMax)
+    TimeSpan FailureBackoffMax,
+    bool Hold)
 {
     /// <summary>PROCX_PAYLOAD is the default delivery, used when no other is asked for.</summary>
     public bool PassAsEnv => !PassAsArg && !PassAsStdin && PayloadFile is null;
@@ -30,5 +31,6 @@ internal sealed record JobOptions(
         values.GetDuration(ProcxTool.TimeoutGrace),
         values.GetInt(ProcxTool.MaxFailures),
         values.GetDuration(ProcxTool.FailureBackoff),
-        values.GetDuration(ProcxTool.FailureBackoffMax));
+        values.GetDuration(ProcxTool.FailureBackoffMax),
+        values.GetBool(ProcxTool.Hold));
 }

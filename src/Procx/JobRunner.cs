@@ -57,6 +57,11 @@ internal sealed class JobRunner(
         var phase = JobPhase.Deliver;
         try
         {
+            if (options.Hold)
+            {
+                phase = JobPhase.Run;
+                return await HandOverAsync(item, job).ConfigureAwait(false);
+            }
             if (options.Command.Count == 0)
             {
                 await PrintPayloadAsync(item).ConfigureAwait(false);
@@ -71,6 +76,26 @@ internal sealed class JobRunner(
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return Attempt.Errored(phase, Failure.Of(e, _translator));
+        }
+    }
+
+    /// <summary>-hold: the caller is the child. A shutdown while it holds the item releases it untouched.</summary>
+    private async Task<Attempt> HandOverAsync(WorkItem item, string job)
+    {
+        using var leaseStop = new CancellationTokenSource();
+        var leases = LeaseKeeper.KeepAsync(source, item, job, log, leaseStop.Token);
+        try
+        {
+            return Attempt.Exited(await CallerHandOver.HandOverAsync(item, options.Timeout, job, log, signals.Stopping).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
+        {
+            return Attempt.Interrupted(128 + signals.Received);
+        }
+        finally
+        {
+            await leaseStop.CancelAsync().ConfigureAwait(false);
+            await leases.ConfigureAwait(false);
         }
     }
 

@@ -41,12 +41,14 @@ internal static class ProcxTool
 
     public static readonly Setting FailureBackoffMax = new("failure-backoff-max", "The longest -failure-backoff grows to") { Type = SettingType.Duration, Default = "5m", Max = Setting.LongestTimer };
 
+    public static readonly Setting Hold = new("hold", "Hand one unit of work to the caller instead of a command: stdout gets the line 'item' and the payload, then EOF (or the line 'none'); the caller's line 'ok' on stdin clears it, any other line, EOF or -timeout fails it") { Type = SettingType.Bool };
+
     public static readonly Setting MetricsAddr = new("metrics-addr", "Serve Prometheus /metrics and /healthz on this address, e.g. :9090 or 127.0.0.1:9090");
 
     public static IReadOnlyList<Setting> CoreSettings { get; } =
     [
         Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile,
-        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, FailureBackoff, FailureBackoffMax, MetricsAddr,
+        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, FailureBackoff, FailureBackoffMax, Hold, MetricsAddr,
         CommonSettings.LogLevel, CommonSettings.LogFormat,
     ];
 

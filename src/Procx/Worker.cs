@@ -25,6 +25,11 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         var interval = TimeSpan.FromMilliseconds(values.GetInt(ProcxTool.DaemonInterval));
         var slots = Math.Max(1, values.GetInt(ProcxTool.Concurrency));
         var options = JobOptions.From(values, commandLine.Command);
+        if (options.Hold && (daemon || options.Command.Count > 0))
+        {
+            throw new Drivers.Core.Failures.HostFailureException(FailureKind.Configuration,
+                "-hold hands one unit of work to the caller: it takes no command and no -daemon or -exit-when-empty (PROCX_HOLD)", ExitCodes.Usage);
+        }
         var descriptor = ProcxTool.Registry.FindSource(commandLine.Driver!.Name)!;
 
         using var signals = new ShutdownSignals(values.GetDuration(ProcxTool.ShutdownTimeout), options.Grace);
@@ -49,7 +54,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
 
         if (!daemon)
         {
-            return await RunOnceAsync(source, jobs, fetch, stop, descriptor.Name, stopping.Token).ConfigureAwait(false);
+            return await RunOnceAsync(source, jobs, fetch, stop, descriptor.Name, options, stopping.Token).ConfigureAwait(false);
         }
 
         log.Info("worker started", ("driver", descriptor.Name), ("concurrency", slots));
@@ -72,7 +77,7 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         return ExitCodes.Success;
     }
 
-    private async Task<int> RunOnceAsync(ISourceDriver source, JobRunner jobs, FetchRetry fetch, WorkerStop stop, string driver, CancellationToken stopping)
+    private async Task<int> RunOnceAsync(ISourceDriver source, JobRunner jobs, FetchRetry fetch, WorkerStop stop, string driver, JobOptions options, CancellationToken stopping)
     {
         var item = await fetch.FetchAsync(source, TimeSpan.Zero, stopping).ConfigureAwait(false);
         if (item is null)
@@ -82,6 +87,10 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
                 return stop.ExitCode;
             }
             log.Info("no work", ("driver", driver));
+            if (options.Hold)
+            {
+                await CallerHandOver.WriteNoneAsync().ConfigureAwait(false);
+            }
             return ExitCodes.Success;
         }
         await using (item)

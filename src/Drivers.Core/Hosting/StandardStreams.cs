@@ -50,6 +50,47 @@ public static class StandardStreams
         return new DescriptorWriteStream(Stdout, "stdout");
     }
 
+    /// <summary>
+    /// Ends stdout for its reader (EOF) while the process goes on: fd 1 is pointed at /dev/null, so the pipe's
+    /// last write end here closes and a later stray write goes nowhere rather than to a reused descriptor.
+    /// </summary>
+    public static void CloseStdout()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var path = Marshal.StringToCoTaskMemUTF8("/dev/null");
+        int devNull;
+        try
+        {
+            devNull = Open(path, O_WRONLY);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(path);
+        }
+        if (devNull < 0 || Dup2(devNull, Stdout) < 0)
+        {
+            throw new StandardOutputException("cannot close stdout (dup2 of /dev/null failed)");
+        }
+        _ = Close(devNull);
+    }
+
+    private const int O_WRONLY = 1;
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Open(nint path, int flags); // open is variadic; without O_CREAT it takes no mode
+
+    [DllImport("libc", EntryPoint = "dup2", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Dup2(int from, int to);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Close(int fd);
+
     // fcntl is variadic; F_GETFD takes no third argument, so the two-argument form is exact.
     [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -22,4 +22,19 @@ for test in "$root"/bindings/*/test.sh; do
     tail -40 "$root/artifacts/test-results/binding-$name.log" | sed 's/^/    /'
   fi
 done
+# The .NET in-process sample (samples/dotnet), built with the solution in Release by scripts/test.sh.
+sample="$root/samples/dotnet/bin/Release/net10.0/procx-client-sample.dll"
+if [ -f "$sample" ]; then
+  tmp=$(mktemp -d)
+  if out=$(dotnet "$sample" "$tmp" 2>&1) && grep -q '"processed":"procx-client-sample"' <<< "$out" && [ -z "$(ls -A "$tmp/jobs")" ]; then
+    echo "sample dotnet: passed"
+  else
+    status=1
+    echo "sample dotnet: FAILED: $out"
+  fi
+  rm -rf "$tmp"
+else
+  status=1
+  echo "sample dotnet: FAILED: $sample was not built"
+fi
 exit $status

@@ -15,7 +15,7 @@ internal sealed record JobOptions(
     int MaxFailures,
     TimeSpan FailureBackoff,
     TimeSpan FailureBackoffMax,
-    bool Hold)
+    bool Hold = false)
 {
     /// <summary>PROCX_PAYLOAD is the default delivery, used when no other is asked for.</summary>
     public bool PassAsEnv => !PassAsArg && !PassAsStdin && PayloadFile is null;

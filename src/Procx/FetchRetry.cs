@@ -32,7 +32,7 @@ internal sealed class FetchRetry(ILog log, IJobMetrics metrics, IFailureTranslat
                 if (Interlocked.Exchange(ref _failing, 0) == 1)
                 {
                     log.Info("source reachable again");
-                    metrics.Healthy = true;
+                    metrics.Ready = true;
                 }
                 return result;
             }
@@ -54,7 +54,7 @@ internal sealed class FetchRetry(ILog log, IJobMetrics metrics, IFailureTranslat
                 if (Interlocked.Exchange(ref _failing, 1) == 0)
                 {
                     log.Warn($"cannot fetch from the source, retrying with backoff: {failure.Message}");
-                    metrics.Healthy = false;
+                    metrics.Ready = false;
                 }
                 await Backoff.SleepAsync(Backoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30)), stopping).ConfigureAwait(false);
             }

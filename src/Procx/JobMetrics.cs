@@ -15,13 +15,16 @@ internal interface IJobMetrics : IDisposable
 
     void FetchError();
 
-    /// <summary>Whether /healthz answers 200: false while the source cannot be reached.</summary>
-    bool Healthy { set; }
+    /// <summary>
+    /// Whether /readyz answers 200: false while the source cannot be reached. /healthz does not follow it: a
+    /// liveness probe that failed during a broker outage would restart every worker for nothing.
+    /// </summary>
+    bool Ready { set; }
 }
 
 internal sealed class NoMetrics : IJobMetrics
 {
-    public bool Healthy { set { } }
+    public bool Ready { set { } }
 
     public void JobStarted() { }
 
@@ -32,7 +35,7 @@ internal sealed class NoMetrics : IJobMetrics
     public void Dispose() { }
 }
 
-/// <summary>Prometheus metrics (prometheus-net) and /healthz on a small HttpListener.</summary>
+/// <summary>Prometheus metrics (prometheus-net), /healthz (alive) and /readyz (the source answers) on a small HttpListener.</summary>
 internal sealed class PrometheusJobMetrics : IJobMetrics
 {
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
@@ -45,7 +48,7 @@ internal sealed class PrometheusJobMetrics : IJobMetrics
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ILog _log;
-    private volatile bool _healthy = true;
+    private volatile bool _ready = true;
 
     public PrometheusJobMetrics(string address, string driver, ILog log)
     {
@@ -71,7 +74,7 @@ internal sealed class PrometheusJobMetrics : IJobMetrics
         _ = ServeAsync();
     }
 
-    public bool Healthy { set => _healthy = value; }
+    public bool Ready { set => _ready = value; }
 
     public void JobStarted()
     {
@@ -146,8 +149,12 @@ internal sealed class PrometheusJobMetrics : IJobMetrics
                 await _registry.CollectAndExportAsTextAsync(response.OutputStream, _stop.Token).ConfigureAwait(false);
                 break;
             case "/healthz":
-                response.StatusCode = _healthy ? 200 : 503;
-                await response.OutputStream.WriteAsync(_healthy ? "ok\n"u8.ToArray() : "source unreachable\n"u8.ToArray(), _stop.Token).ConfigureAwait(false);
+                // Answering at all is the proof of life: the listener runs on the worker's own thread pool.
+                await response.OutputStream.WriteAsync("ok\n"u8.ToArray(), _stop.Token).ConfigureAwait(false);
+                break;
+            case "/readyz":
+                response.StatusCode = _ready ? 200 : 503;
+                await response.OutputStream.WriteAsync(_ready ? "ok\n"u8.ToArray() : "source unreachable\n"u8.ToArray(), _stop.Token).ConfigureAwait(false);
                 break;
             default:
                 response.StatusCode = 404;

@@ -43,7 +43,7 @@ internal static class ProcxTool
 
     public static readonly Setting Hold = new("hold", "Hand one unit of work to the caller instead of a command: stdout gets the line 'item' and the payload, then EOF (or the line 'none'); the caller's line 'ok' on stdin clears it, any other line, EOF or -timeout fails it") { Type = SettingType.Bool };
 
-    public static readonly Setting MetricsAddr = new("metrics-addr", "Serve Prometheus /metrics and /healthz on this address, e.g. :9090 or 127.0.0.1:9090");
+    public static readonly Setting MetricsAddr = new("metrics-addr", "Serve Prometheus /metrics, /healthz (alive) and /readyz (the source answers) on this address, e.g. :9090 or 127.0.0.1:9090");
 
     public static IReadOnlyList<Setting> CoreSettings { get; } =
     [

@@ -140,8 +140,8 @@ public sealed class WorkerTests
         var stderr = procx.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await ClearAndFailTests.WaitUntil(() => WorkFolder.Names(dir.Work).Length == 0 && WorkFolder.Names(dir.Done).Length == 8);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var health = await http.GetAsync("/healthz", TestContext.Current.CancellationToken);
-        Assert.True(health.IsSuccessStatusCode);
+        Assert.Equal(200, Status(http, "/healthz"));
+        Assert.Equal(200, Status(http, "/readyz"));
         var metrics = await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         Signal(procx, "TERM");
         await procx.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
@@ -152,6 +152,39 @@ public sealed class WorkerTests
         Assert.Equal(0, Metric(metrics, "procx_jobs_in_flight"));
         Assert.Equal(10, Metric(metrics, "procx_job_duration_seconds_count"));
         Assert.Equal(2, WorkFolder.Names(dir.Failed).Length);
+    }
+
+    [Fact]
+    public async Task While_the_source_is_unreachable_readyz_is_503_and_healthz_still_200()
+    {
+        var port = FreePort();
+        using var procx = ToolRunner.Start(ToolRunner.Procx,
+            ["-driver", "redis-list", "-redis-host", "127.0.0.1", "-redis-port", FreePort().ToString(CultureInfo.InvariantCulture), "-redis-key", "k",
+             "-daemon", "-metrics-addr", $"127.0.0.1:{port}", "true"]);
+        var stderr = procx.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        try
+        {
+            await ClearAndFailTests.WaitUntil(() => Status(http, "/readyz") == 503);
+            Assert.Equal(200, Status(http, "/healthz"));
+        }
+        finally
+        {
+            Signal(procx, "TERM");
+            await procx.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static int Status(HttpClient http, string path)
+    {
+        try
+        {
+            return (int)http.GetAsync(path, TestContext.Current.CancellationToken).GetAwaiter().GetResult().StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0; // not listening yet
+        }
     }
 
     internal static double Metric(string exposition, string name)

@@ -22,7 +22,7 @@ public static class SqlDrivers
         registry
             .Add(new SourceDescriptor("mssql", Describe.Source(MsSql), MsSqlSettings.Source, _ => throw DriverException.Configuration(NoMsSql))
             {
-                Capabilities = Describe.Capabilities,
+                Capabilities = Describe.Capabilities with { Keda = SqlKeda.For("mssql", MsSqlSettings) },
                 Examples = Describe.SourceExamples(MsSqlSettings.Prefix),
             })
             .Add(new SinkDescriptor("mssql", Describe.Sink(MsSql), MsSqlSettings.Sink, _ => throw DriverException.Configuration(NoMsSql))
@@ -54,7 +54,7 @@ public static class SqlDrivers
     private static void Add(DriverRegistry registry, SqlProvider provider, string what) => registry
         .Add(new SourceDescriptor(provider.Name, Describe.Source(what), provider.Settings.Source, c => new SqlSource(provider, c))
         {
-            Capabilities = Describe.Capabilities,
+            Capabilities = Describe.Capabilities with { Keda = SqlKeda.For(provider.Name, provider.Settings) },
             Examples = Describe.SourceExamples(provider.Settings.Prefix),
         })
         .Add(new SinkDescriptor(provider.Name, Describe.Sink(what), provider.Settings.Sink, c => new SqlSink(provider, c))

@@ -49,7 +49,7 @@ internal static class ProcxTool
     [
         Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile,
         Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, FailureBackoff, FailureBackoffMax, Hold, MetricsAddr,
-        CommonSettings.LogLevel, CommonSettings.LogFormat,
+        CommonSettings.LogLevel, CommonSettings.LogFormat, .. Kubernetes.K8sSettings.All,
     ];
 
     /// <summary>The drivers procx ships; a driver is only built once it is selected.</summary>

@@ -25,12 +25,18 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         var interval = TimeSpan.FromMilliseconds(values.GetInt(ProcxTool.DaemonInterval));
         var slots = Math.Max(1, values.GetInt(ProcxTool.Concurrency));
         var options = JobOptions.From(values, commandLine.Command);
+        var descriptor = ProcxTool.Registry.FindSource(commandLine.Driver!.Name)!;
+        if (values.IsSet(Kubernetes.K8sSettings.Manifest))
+        {
+            await using var stdout = Drivers.Core.Hosting.StandardStreams.OpenStdout();
+            await stdout.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Kubernetes.K8sManifest.Generate(values, descriptor, commandLine.Command, log)), cancellationToken).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
         if (options.Hold && (daemon || options.Command.Count > 0))
         {
             throw new Drivers.Core.Failures.HostFailureException(FailureKind.Configuration,
                 "-hold hands one unit of work to the caller: it takes no command and no -daemon or -exit-when-empty (PROCX_HOLD)", ExitCodes.Usage);
         }
-        var descriptor = ProcxTool.Registry.FindSource(commandLine.Driver!.Name)!;
 
         using var signals = new ShutdownSignals(values.GetDuration(ProcxTool.ShutdownTimeout), options.Grace);
         using IJobMetrics metrics = values.GetString(ProcxTool.MetricsAddr) is { Length: > 0 } address

@@ -27,6 +27,12 @@ public sealed record SourceCapabilities(DeliveryGuarantee Guarantee, bool Leases
     /// <summary>How an item comes back when a job failed or procx died holding it; one sentence for the docs.</summary>
     public string Recovery { get; init; } = "";
 
+    /// <summary>KEDA's scaler for this source, or null when KEDA has none (<see cref="NoKedaScaler"/> says why).</summary>
+    public KedaScaler? Keda { get; init; }
+
+    /// <summary>Why there is no KEDA scaler, for the generator's message and the docs.</summary>
+    public string NoKedaScaler { get; init; } = "KEDA has no scaler that counts this source's work";
+
     /// <summary>The capabilities of <typeparamref name="TSource"/>, read off the interfaces it implements.</summary>
     public static SourceCapabilities Of<TSource>(DeliveryGuarantee guarantee, string recovery)
         where TSource : ISourceDriver =>

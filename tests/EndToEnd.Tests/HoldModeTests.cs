@@ -53,6 +53,22 @@ public sealed class HoldModeTests
     }
 
     [Fact]
+    public async Task The_payload_ends_with_eof_even_after_a_warning_was_logged()
+    {
+        // A warning (an unknown PROCX_ variable) made the runtime keep a copy of fd 1: the caller's read of the
+        // payload then never ended (found by the Python binding's tests).
+        using var dir = new WorkFolder();
+        dir.Put("job", "work");
+        using var procx = ToolRunner.Start(ToolRunner.Procx, [.. dir.FsSource("job"), "-hold"], new Dictionary<string, string> { ["PROCX_NOT_A_SETTING"] = "1" });
+
+        Assert.Equal("work"u8.ToArray(), await ReadHeldAsync(procx));
+        await procx.StandardInput.WriteAsync("ok\n");
+        procx.StandardInput.Close();
+        Assert.Equal(0, await ExitCodeAsync(procx));
+        Assert.Equal(["job"], WorkFolder.Names(dir.Done));
+    }
+
+    [Fact]
     public async Task A_caller_killed_while_it_holds_the_item_fails_it_rather_than_losing_it()
     {
         using var dir = new WorkFolder();

@@ -70,11 +70,53 @@ public static class StandardStreams
         {
             Marshal.FreeCoTaskMem(path);
         }
-        if (devNull < 0 || Dup2(devNull, Stdout) < 0)
+        if (devNull < 0)
         {
-            throw new StandardOutputException("cannot close stdout (dup2 of /dev/null failed)");
+            throw new StandardOutputException("cannot close stdout (cannot open /dev/null)");
+        }
+        // The runtime's Console keeps duplicates of fd 1 (once anything touched Console.Out); each keeps the
+        // pipe open, so every descriptor of the same pipe or file goes too.
+        foreach (var fd in CopiesOf(Stdout).Append(Stdout))
+        {
+            if (Dup2(devNull, fd) < 0)
+            {
+                throw new StandardOutputException("cannot close stdout (dup2 of /dev/null failed)");
+            }
         }
         _ = Close(devNull);
+    }
+
+    /// <summary>Linux: the other descriptors of this process open on what <paramref name="fd"/> is (/proc/self/fd links).</summary>
+    private static List<int> CopiesOf(int fd)
+    {
+        var copies = new List<int>();
+        if (!OperatingSystem.IsLinux())
+        {
+            return copies;
+        }
+        try
+        {
+            var target = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+            // Only a pipe or socket has a reader waiting for EOF; a terminal may also be stdin's, through a copy
+            // the runtime holds for reading.
+            if (target is null || !(target.StartsWith("pipe:", StringComparison.Ordinal) || target.StartsWith("socket:", StringComparison.Ordinal)))
+            {
+                return copies;
+            }
+            foreach (var link in Directory.GetFiles("/proc/self/fd"))
+            {
+                if (int.TryParse(Path.GetFileName(link), out var other) && other != fd && other > 2
+                    && new FileInfo(link).LinkTarget == target)
+                {
+                    copies.Add(other);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // a descriptor closed while we looked: not a copy that matters
+        }
+        return copies;
     }
 
     private const int O_WRONLY = 1;

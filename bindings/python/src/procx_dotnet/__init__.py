@@ -94,8 +94,12 @@ def _argv(variable: str, name: str, args: Sequence[Arg]) -> List[str]:
 
 
 def _start(variable: str, name: str, argv: List[str], **popen) -> subprocess.Popen:
+    # PROCX_BIN / PUSHX_BIN are this binding's settings, not the executable's: under its own prefix procx
+    # (pushx) would warn that no setting reads it, on every call. (procx still passes PUSHX_BIN on to a
+    # command of its own that uses this binding's pushx().)
+    env = {key: value for key, value in os.environ.items() if key != variable}
     try:
-        return subprocess.Popen(argv, **popen)
+        return subprocess.Popen(argv, env=env, **popen)
     except FileNotFoundError as err:
         raise FileNotFoundError(
             errno.ENOENT,

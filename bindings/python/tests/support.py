@@ -112,10 +112,10 @@ def redis_address() -> Optional[Tuple[str, int]]:
     """$PROCX_TEST_REDIS as (host, port); None (with a printed reason) when unset, unless services are required."""
     value = TEST_REDIS
     if not value:
-        reason = "PROCX_TEST_REDIS is unset (host:port of a redis-server): the redis-list tests are skipped"
+        reason = "PROCX_TEST_REDIS is unset (host:port of a redis-server)"
         if REQUIRE_SERVICES:
-            raise AssertionError(reason + ", but PROCX_TEST_REQUIRE_SERVICES=1 requires them")
-        print("\n" + reason, file=sys.stderr)
+            raise AssertionError(reason + ", and PROCX_TEST_REQUIRE_SERVICES=1 requires the redis-list tests")
+        print("\n" + reason + ": the redis-list tests are skipped", file=sys.stderr)
         return None
     host, _, port = value.rpartition(":")
     return host, int(port)

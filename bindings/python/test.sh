@@ -14,9 +14,8 @@ timeout 600 python3 -m unittest discover -v -s tests -t . 2>&1 | tee "$log"
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 # One `ok <test>` line per passing test, the form scripts/test-bindings.sh counts.
 sed -n 's/^\(test_[A-Za-z0-9_]*\) (\([^)]*\)) \.\.\. ok$/ok \2/p' "$log"
-# The sample runs as a user would, without the tests' PROCX_TEST_* variables: procx warns about a PROCX_*
-# variable that no setting reads, and a warning before the item makes procx -hold keep its stdout open
-# (tests/test_take.py KnownProcxBugTest), so take() would wait for the end of the payload for ever.
+# The sample runs as a user would, without the tests' PROCX_TEST_* variables (procx warns about a PROCX_*
+# variable that no setting reads).
 echo "sample: samples/python/example.py"
 if env -u PROCX_TEST_REDIS -u PROCX_TEST_REQUIRE_SERVICES timeout 60 python3 "$here/../../samples/python/example.py"; then
   echo "ok sample"

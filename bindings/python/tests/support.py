@@ -102,8 +102,7 @@ class Redis:
 
 
 # The test settings are read once and taken out of the environment the executables inherit: procx warns
-# about a PROCX_* variable no setting reads, and a warning logged before the item makes procx -hold keep its
-# stdout open (see test_take.KnownProcxBugTest), which would hang every take() in these tests.
+# about a PROCX_* variable no setting reads, on every call.
 TEST_REDIS = os.environ.pop("PROCX_TEST_REDIS", "")
 REQUIRE_SERVICES = os.environ.pop("PROCX_TEST_REQUIRE_SERVICES", "") == "1"
 

@@ -208,16 +208,11 @@ with take(sys.argv[1:]) as work:
 """
 
 
-class KnownProcxBugTest(FsCase):
-    """procx -hold keeps a second descriptor of its stdout when it logged a warning before the item.
-
-    With a warning before the item (here: an env var under PROCX_ that no setting reads), procx -hold
-    writes the payload and points fd 1 at /dev/null, but the pipe stays open through another descriptor
-    (the runtime's copy of fd 1), so the payload's EOF comes only when procx exits, after the verdict: take()
-    waits for it forever. Remove expectedFailure once procx closes every copy of its stdout.
+class WarningBeforeTheItemTest(FsCase):
+    """A warning logged before the item (an env var under PROCX_ that no setting reads) once made procx -hold
+    keep a copy of its stdout open, so take() never saw the end of the payload. procx now closes every copy.
     """
 
-    @unittest.expectedFailure
     def test_take_after_a_warning_gets_the_payload(self) -> None:
         pushx(b"payload", self.sink())
         env = child_env()

@@ -18,6 +18,18 @@ import (
 	"time"
 )
 
+// The tests' own settings, read once. They are then removed from the environment the tools inherit:
+// procx warns about every PROCX_* name that is none of its settings, and the tests look at its stderr.
+var (
+	redisAddr       = os.Getenv("PROCX_TEST_REDIS")
+	requireServices = os.Getenv("PROCX_TEST_REQUIRE_SERVICES") == "1"
+)
+
+func init() {
+	os.Unsetenv("PROCX_TEST_REDIS")
+	os.Unsetenv("PROCX_TEST_REQUIRE_SERVICES")
+}
+
 // RequireTools fails the test when procx or pushx cannot be found: the suite runs against the real
 // executables ($PROCX_BIN / $PUSHX_BIN, else PATH) and never silently without them.
 func RequireTools(t testing.TB) {
@@ -59,9 +71,9 @@ func Poll(t testing.TB, within time.Duration, what string, cond func() bool) {
 // fails when PROCX_TEST_REQUIRE_SERVICES=1.
 func Redis(t testing.TB) (host, port string) {
 	t.Helper()
-	addr := os.Getenv("PROCX_TEST_REDIS")
+	addr := redisAddr
 	if addr == "" {
-		if os.Getenv("PROCX_TEST_REQUIRE_SERVICES") == "1" {
+		if requireServices {
 			t.Fatal("PROCX_TEST_REDIS is unset but PROCX_TEST_REQUIRE_SERVICES=1: a real redis-server is required")
 		}
 		t.Skip("redis tests skipped: PROCX_TEST_REDIS (host:port of a real redis-server) is unset")

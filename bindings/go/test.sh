@@ -11,11 +11,17 @@ echo "go: $(go version); procx: ${PROCX_BIN:-procx on PATH}; pushx: ${PUSHX_BIN:
 cd "$here"
 test -z "$(gofmt -l .)" || { echo "gofmt: these files need formatting:"; gofmt -l .; exit 1; }
 go vet ./...
-go test -count=1 -timeout 300s -v ./...
+status=0
+go test -count=1 -timeout 300s -v ./... || status=1
 
 # The sample uses the fs driver only; the tests' own PROCX_TEST_* settings are none of procx's.
 cd "$here/../../samples/go"
 test -z "$(gofmt -l .)" || { echo "gofmt: samples/go needs formatting"; exit 1; }
 go vet .
-env -u PROCX_TEST_REDIS -u PROCX_TEST_REQUIRE_SERVICES timeout 120 go run .
-echo "sample: ok"
+if env -u PROCX_TEST_REDIS -u PROCX_TEST_REQUIRE_SERVICES timeout 120 go run .; then
+  echo "sample: ok"
+else
+  echo "sample: FAILED"
+  status=1
+fi
+exit $status

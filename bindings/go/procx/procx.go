@@ -116,7 +116,11 @@ func heldAfterPayload(p *cli.Process, readErr error) error {
 	if !stopped {
 		return nil
 	}
-	p.Kill()
+	if p.CtxErr() != nil {
+		p.KillForContext()
+	} else {
+		p.Kill()
+	}
 	if err := p.Wait(); err != nil {
 		return err
 	}
@@ -128,7 +132,8 @@ func heldAfterPayload(p *cli.Process, readErr error) error {
 
 // Done clears the work (procx writes nothing more and exits 0 once the source has cleared it). It
 // returns an *ExitError when procx exits non-zero: then the item was not cleared (75: clearing failed,
-// the source offers it again; killed: ctx ended), and ErrSettled after an earlier verdict.
+// the source offers it again; killed: ctx ended), and ErrSettled after an earlier verdict. Once Take's
+// context has ended, Done and Fail give procx no verdict: it is killed, and the error wraps ctx.Err().
 func (w *Work) Done() error {
 	runtime.SetFinalizer(w, nil)
 	return w.h.settle("ok\n", 0)
@@ -149,6 +154,11 @@ func (h *hold) settle(verdict string, want int) error {
 	}
 	h.settled = true
 	h.mu.Unlock()
+	if h.p.CtxErr() != nil {
+		// Take's context has ended: procx is being killed, and a verdict now could still reach it first.
+		h.p.KillForContext()
+		return h.p.Wait(want)
+	}
 	_, writeErr := io.WriteString(h.p.Stdin, verdict)
 	h.p.Stdin.Close()
 	if err := h.p.Wait(want); err != nil {

@@ -183,10 +183,7 @@ func Start(ctx context.Context, tool string, args []string, opts Options) (p *Pr
 	go func() {
 		select {
 		case <-ctx.Done():
-			p.mu.Lock()
-			p.canceled = ctx.Err()
-			p.mu.Unlock()
-			_ = cmd.Process.Kill() // a no-op once the process has been reaped
+			p.KillForContext()
 		case <-p.exited:
 		}
 	}()
@@ -220,6 +217,16 @@ func (p *Process) Exited() <-chan struct{} { return p.exited }
 
 // CtxErr is the error of the context the tool runs under (nil while it has not ended).
 func (p *Process) CtxErr() error { return p.ctx.Err() }
+
+// KillForContext kills the tool because its context has ended: Wait's error then wraps ctx.Err().
+func (p *Process) KillForContext() {
+	p.mu.Lock()
+	if p.canceled == nil {
+		p.canceled = p.ctx.Err()
+	}
+	p.mu.Unlock()
+	_ = p.cmd.Process.Kill() // a no-op once the process has been reaped
+}
 
 // Kill kills the tool (SIGKILL).
 func (p *Process) Kill() { _ = p.cmd.Process.Kill() }

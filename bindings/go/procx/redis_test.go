@@ -152,10 +152,11 @@ func TestRedisCanceledContextLeavesTheItemInProcessingUntilRecovered(t *testing.
 		t.Fatalf("after the kill the processing lists hold %q, want the item", held)
 	}
 	var again *procx.Work
+	// One context for the retries and the verdict: ending it kills the procx that holds the item.
+	takeCtx, cancelTake := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelTake()
 	testenv.Poll(t, 15*time.Second, "a new procx to recover the item", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		w, err := procx.Take(ctx, args)
+		w, err := procx.Take(takeCtx, args)
 		if err != nil {
 			t.Fatalf("Take: %v", err)
 		}

@@ -77,6 +77,13 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
             ClientName = _settings.EnvPrefix.ToLowerInvariant() + (blocking ? "-blocking" : ""),
             Password = _password,
             Ssl = _tls,
+            // One server, one short-lived process: no tie-breaker key, no configuration-change channel, no
+            // cluster discovery, and the thread pool instead of the client's own spinning I/O threads (which
+            // made a one-shot push slow under load). The reliable-queue commands are unaffected.
+            TieBreaker = "",
+            ConfigurationChannel = "",
+            CommandMap = CommandMap.Create(["CLUSTER"], available: false),
+            SocketManager = SocketManager.ThreadPool,
         };
         options.EndPoints.Add(_host, _port);
         if (_tls)

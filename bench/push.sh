@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# One-shot push latency: pushx against the server's own command-line client doing the same write on the
+# same server, side by side in one hyperfine run (issue 16's reference). Prints hyperfine's table and the
+# ratio per sink; writes bench/results/push.md.
+# Usage: bench/push.sh [bin-dir]   (servers: tests/services/start.sh's .env; needs hyperfine, redis-cli, psql)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${1:-$root/artifacts/bin}
+[ -x "$bin/pushx" ] || "$root/scripts/publish.sh" "$bin" >/dev/null
+# shellcheck disable=SC1090
+. "${PROCX_SERVICES_ENV:-$root/tests/services/.env}"
+command -v hyperfine >/dev/null || { echo "push.sh: needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+redis_host=${PROCX_TEST_REDIS%:*} redis_port=${PROCX_TEST_REDIS#*:}
+field() { sed -n "s/.*$1=\([^;]*\).*/\1/p" <<< "$2"; }
+pg_port=$(field Port "$PROCX_TEST_POSTGRES")
+export PGPASSWORD=test
+psql -h 127.0.0.1 -p "$pg_port" -U test -d procx_test -qc "CREATE TABLE IF NOT EXISTS pushbench (work text)"
+out="$root/bench/results/push.md"
+{
+  echo "One-shot push, mean of hyperfine runs (-N, 5 warm-up, 40 runs), $(nproc) cores, $(date -u +%F), binaries: $bin."
+  echo
+  echo "| sink | pushx | reference | reference command | ratio |"
+  echo "|:---|---:|---:|:---|---:|"
+} > "$out"
+row() { # name, pushx command, reference command
+  local json; json=$(mktemp)
+  env -u PROCX_TEST_MARIADB -u PROCX_TEST_POSTGRES -u PROCX_TEST_REDIS -u PROCX_TEST_S3 -u PROCX_TEST_SQS \
+    hyperfine -N -w 5 -r 40 --export-json "$json" "$2" "$3" >&2
+  python3 - "$json" "$1" "$3" >> "$out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+a, b = r[0]["mean"] * 1000, r[1]["mean"] * 1000
+print(f"| {sys.argv[2]} | {a:.1f} ms | {b:.1f} ms | `{sys.argv[3]}` | {a / b:.2f} |")
+PY
+  rm -f "$json"
+}
+row redis-list "$bin/pushx -driver redis-list -redis-host $redis_host -redis-port $redis_port -redis-key pushbench -in x" \
+  "redis-cli -h $redis_host -p $redis_port rpush pushbench x"
+row postgres "$bin/pushx -driver postgres -psql-host 127.0.0.1 -psql-port $pg_port -psql-user test -psql-password test -psql-database procx_test -psql-query 'INSERT INTO pushbench (work) VALUES (\$1)' -psql-params x" \
+  "psql -h 127.0.0.1 -p $pg_port -U test -d procx_test -qc 'INSERT INTO pushbench (work) VALUES (\$\$x\$\$)'"
+redis-cli -h "$redis_host" -p "$redis_port" del pushbench >/dev/null
+psql -h 127.0.0.1 -p "$pg_port" -U test -d procx_test -qc "DROP TABLE pushbench"
+cat "$out"

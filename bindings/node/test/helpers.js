@@ -8,6 +8,18 @@ const path = require('node:path');
 const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
 
+// The test settings are read once, here, and the PROCX_TEST_* variables removed from the environment the
+// executables inherit: procx warns about every PROCX_* variable that is not one of its settings, and a
+// warning logged before -hold's hand-over keeps stdout open until procx exits (a procx bug; see the todo
+// test in take.test.js), which would hang every take() in these tests.
+const settings = {
+  redis: process.env.PROCX_TEST_REDIS,
+  requireServices: process.env.PROCX_TEST_REQUIRE_SERVICES === '1',
+};
+for (const name of Object.keys(process.env)) {
+  if (name.startsWith('PROCX_TEST_')) delete process.env[name];
+}
+
 /**
  * A new empty folder, removed after the test.
  * @param {import('node:test').TestContext} t
@@ -70,10 +82,10 @@ function binaryPayload() {
  * @param {(redis: {host: string, port: string}) => void} fn
  */
 function redisSuite(name, fn) {
-  const address = process.env.PROCX_TEST_REDIS;
+  const address = settings.redis;
   if (!address) {
     const reason = 'PROCX_TEST_REDIS is not set (host:port of a redis-server)';
-    if (process.env.PROCX_TEST_REQUIRE_SERVICES === '1') {
+    if (settings.requireServices) {
       test(`${name}: redis-server required`, () => assert.fail(`${reason}, and PROCX_TEST_REQUIRE_SERVICES=1`));
     } else {
       process.stderr.write(`skipping ${name}: ${reason}\n`);

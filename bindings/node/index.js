@@ -8,4 +8,9 @@ const pushx = require('./pushx');
 const { ProcxError } = require('./lib/run');
 const { HeldItem } = require('./lib/hold');
 
-module.exports = { procx, pushx, take: procx.take, ProcxError, HeldItem };
+// One assignment each, so that ESM's `import { procx, ProcxError } from 'procx-dotnet'` finds the names.
+exports.procx = procx;
+exports.pushx = pushx;
+exports.take = procx.take;
+exports.ProcxError = ProcxError;
+exports.HeldItem = HeldItem;

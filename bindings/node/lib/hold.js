@@ -10,6 +10,18 @@
 const { spawn } = require('node:child_process');
 const { executable, environment, checkArgs, exitError, spawnError, ProcxError } = require('./run');
 
+/**
+ * Refs or unrefs a pipe to procx (a net.Socket at run time; typed as a plain stream), so that a held item
+ * does not keep the event loop alive on its own.
+ * @param {import('node:stream').Stream} stream
+ * @param {boolean} on
+ */
+function setRef(stream, on) {
+  const pipe = /** @type {{ref?: () => void, unref?: () => void}} */ (/** @type {unknown} */ (stream));
+  if (on) pipe.ref?.();
+  else pipe.unref?.();
+}
+
 /** The longest header line procx writes (`item`, `none`) with room to spare. */
 const MAX_HEADER = 64;
 
@@ -88,8 +100,8 @@ class HeldItem {
     const child = this.#child;
     // Keep the process alive until procx has answered.
     child.ref();
-    child.stderr.ref();
-    child.stdin.ref();
+    setRef(child.stderr, true);
+    setRef(child.stdin, true);
     // procx may have gone already (-timeout, a signal): the write then fails, and the exit code says why.
     child.stdin.end(`${line}\n`);
     const { code, signal, stderr } = await this.#closed;
@@ -198,8 +210,8 @@ function take(args) {
         const item = new HeldItem(child, closed, Buffer.concat(payload), tool, argv);
         // An unsettled item must not keep the program alive; settling refs the process again.
         child.unref();
-        child.stdin.unref();
-        child.stderr.unref();
+        setRef(child.stdin, false);
+        setRef(child.stderr, false);
         resolve(item);
         return;
       }

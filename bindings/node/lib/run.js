@@ -160,8 +160,9 @@ function run(name, args, input) {
     /** @type {Buffer[]} */
     const err = [];
     let failed = false;
-    child.stdout.on('data', (b) => out.push(b));
-    child.stderr.on('data', (b) => err.push(b));
+    // Both are pipes: stdio is 'pipe' for them.
+    /** @type {import('node:stream').Readable} */ (child.stdout).on('data', (b) => out.push(b));
+    /** @type {import('node:stream').Readable} */ (child.stderr).on('data', (b) => err.push(b));
     child.on('error', (e) => {
       failed = true;
       reject(spawnError(tool, args, e));

@@ -127,3 +127,15 @@ test('without PROCX_BIN, procx is looked up in PATH', async (t) => {
   process.env.PATH = `${binDir}${path.delimiter}${process.env.PATH}`;
   assert.equal(await procx(fsSource(work, 'job')), 'from PATH');
 });
+
+test('the entry points load from ESM too: default imports and named exports', async () => {
+  const procxModule = await import('procx-dotnet/procx');
+  const pushxModule = await import('procx-dotnet/pushx');
+  const main = await import('procx-dotnet');
+  assert.equal(procxModule.default, procx);
+  assert.equal(typeof pushxModule.default, 'function');
+  assert.equal(main.procx, procx);
+  assert.equal(main.take, procx.take);
+  assert.equal(main.ProcxError, ProcxError);
+  assert.equal(typeof main.pushx.buffer, 'function');
+});

@@ -32,9 +32,8 @@ cd "$here"
 # One test may not hang the run: a take() whose procx never ends its stdout would wait forever.
 node --test --test-reporter=tap --test-timeout=120000 test/*.test.js || status=1
 
-# The sample, as a user runs it, with the package found by name, and without the test settings: procx warns
-# about PROCX_* variables it does not know (PROCX_TEST_REDIS), and a warning before -hold's hand-over holds
-# back the payload's EOF until procx exits (a procx bug; the todo test in test/take.test.js).
+# The sample, as a user runs it, with the package found by name, and without the test settings (procx warns
+# about PROCX_* variables it does not know, such as PROCX_TEST_REDIS).
 modules=$(mktemp -d)
 trap 'rm -rf "$modules"' EXIT
 ln -s "$here" "$modules/procx-dotnet"

@@ -66,6 +66,7 @@ internal static class ProcxTool
     {
         Examples = ProcxExamples.All,
         // What procx sets for its child (a nested procx, or one started with -hostenv, sees them): not typos.
-        ReservedEnv = ["PROCX_PAYLOAD", "PROCX_PAYLOAD_PATH", "PROCX_JOB_ID", "PROCX_ATTEMPT"],
+        // PROCX_BIN: where the language bindings find procx (bindings/).
+        ReservedEnv = ["PROCX_PAYLOAD", "PROCX_PAYLOAD_PATH", "PROCX_JOB_ID", "PROCX_ATTEMPT", "PROCX_BIN"],
     };
 }

@@ -31,5 +31,10 @@ internal static class PushxTool
         DriverSetting: Driver,
         CoreSettings: CoreSettings,
         Drivers: Registry.Sinks.Select(DriverInfo.Of).ToList(),
-        TakesCommand: false) { Examples = PushxExamples.All };
+        TakesCommand: false)
+    {
+        Examples = PushxExamples.All,
+        // Where the language bindings find pushx (bindings/): not a typo of a setting.
+        ReservedEnv = ["PUSHX_BIN"],
+    };
 }

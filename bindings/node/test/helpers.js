@@ -9,9 +9,7 @@ const { test, describe } = require('node:test');
 const assert = require('node:assert/strict');
 
 // The test settings are read once, here, and the PROCX_TEST_* variables removed from the environment the
-// executables inherit: procx warns about every PROCX_* variable that is not one of its settings, and a
-// warning logged before -hold's hand-over keeps stdout open until procx exits (a procx bug; see the todo
-// test in take.test.js), which would hang every take() in these tests.
+// executables inherit: procx warns about every PROCX_* variable that is not one of its settings.
 const settings = {
   redis: process.env.PROCX_TEST_REDIS,
   requireServices: process.env.PROCX_TEST_REQUIRE_SERVICES === '1',

@@ -69,8 +69,10 @@ fi
 
 for s in "${services[@]}"; do
   echo "services: starting $s" >&2
-  # Daemons must not hold the caller's stdout/stderr open: their output goes to a log file.
-  if ! "${s}_start" >>"$SERVICES_ROOT/$s.log" 2>&1; then
+  # Daemons must not hold the caller's stdout/stderr open: their output goes to a log file. The start runs in
+  # a shell of its own: inside "if !" bash ignores set -e, so a wait_for that failed went unnoticed and the
+  # tests failed later with a less direct message.
+  if ! bash -euo pipefail -c '. "$1"; "$2_start"' start "$here/$s.service.sh" "$s" >>"$SERVICES_ROOT/$s.log" 2>&1; then
     echo "services: $s failed to start; its log:" >&2
     tail -n 50 "$SERVICES_ROOT/$s.log" >&2
     exit 1

@@ -23,6 +23,12 @@ internal sealed class Pusher(ParsedCommandLine commandLine, ILog log)
         InputReader.EnsureAvailable(values);
         await using var sink = descriptor.Create(new DriverContext(values, log));
         await using var tee = TeeTarget.Open(values);
+        if (values.GetBool(PushxTool.Lines))
+        {
+            await using var lines = await InputReader.OpenAsync(values, needsReplay: false, cancellationToken).ConfigureAwait(false);
+            await using var stream = lines.OpenRead();
+            return await LinePusher.RunAsync(values, sink, stream, tee, log, cancellationToken).ConfigureAwait(false);
+        }
         var (empty, input) = await InputReader.PeekEmptyAsync(
             await InputReader.OpenAsync(values, needsReplay: tee is not null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         await using var payload = input;

@@ -19,7 +19,11 @@ internal static class PushxTool
 
     public static readonly Setting PushEmpty = new("push-empty", "Push an empty input too (by default an empty input, e.g. from a failed child upstream, is not pushed)") { Type = SettingType.Bool };
 
-    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, PushEmpty, CommonSettings.LogLevel, CommonSettings.LogFormat];
+    public static readonly Setting Lines = new("lines", "Push each line of the input as its own message, as it arrives (tail -f log | pushx -lines …); -out gets exactly the lines pushed") { Type = SettingType.Bool };
+
+    public static readonly Setting Delimiter = new("delimiter", "With -lines, the byte that ends a line: one character, or \\n, \\0, \\t, \\r") { Default = "\\n" };
+
+    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, PushEmpty, Lines, Delimiter, CommonSettings.LogLevel, CommonSettings.LogFormat];
 
     /// <summary>The drivers pushx ships; a driver is only built once it is selected.</summary>
     public static DriverRegistry Registry { get; } = BuiltInDrivers.Create();

@@ -59,16 +59,23 @@ internal sealed class TeeTarget : IAsyncDisposable
     /// <summary>Writes the pushed input to -out (replacing a file's old content).</summary>
     public async Task WriteAsync(Payload payload, CancellationToken cancellationToken)
     {
+        await using var input = payload.OpenRead();
+        await AppendAsync(input, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>-lines: writes one pushed line (with its delimiter) after those before it.</summary>
+    public Task AppendAsync(ReadOnlyMemory<byte> line, CancellationToken cancellationToken) =>
+        AppendAsync(new MemoryStream(line.ToArray(), writable: false), cancellationToken);
+
+    private async Task AppendAsync(Stream input, CancellationToken cancellationToken)
+    {
         try
         {
-            if (_stream.CanSeek)
+            if (!_written && _stream.CanSeek)
             {
-                _stream.SetLength(0);
+                _stream.SetLength(0); // a file's old content goes at the first write
             }
-            await using (var input = payload.OpenRead())
-            {
-                await input.CopyToAsync(_stream, cancellationToken).ConfigureAwait(false);
-            }
+            await input.CopyToAsync(_stream, cancellationToken).ConfigureAwait(false);
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
             _written = true;
             if (_createdFile is not null)

@@ -94,7 +94,14 @@ public static class ToolRunner
             start.Environment[key] = value;
         }
         var process = Process.Start(start)!;
-        Started.Add((process.Id, process.StartTime));
+        try
+        {
+            Started.Add((process.Id, process.StartTime));
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            // It already exited and was reaped (a generator that prints and exits in a millisecond): nothing to clean up.
+        }
         return process;
     }
 

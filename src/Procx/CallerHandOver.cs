@@ -2,7 +2,6 @@ using System.Text;
 using Drivers.Core;
 using Drivers.Core.Contracts;
 using Drivers.Core.Failures;
-using Drivers.Core.Hosting;
 using Drivers.Core.Logging;
 
 namespace Procx;
@@ -19,13 +18,15 @@ internal static class CallerHandOver
     public const string NoneHeader = "none\n";
     public const string Done = "ok";
 
+    private const string Reader = "with -hold the caller reads the work from stdout";
+
     /// <summary>The longest verdict line read; a longer one is not "ok" either way.</summary>
     private const int MaxVerdict = 256;
 
     /// <summary>Writes the item to stdout and waits for the verdict: the exit code a child would have had.</summary>
     public static async Task<int> HandOverAsync(WorkItem item, TimeSpan timeout, string job, ILog log, CancellationToken stopping)
     {
-        await WriteAsync(ItemHeader, item.Payload).ConfigureAwait(false);
+        await StdoutWriter.WriteAsync(ItemHeader, item.Payload, Reader, close: true).ConfigureAwait(false); // EOF ends the payload
         var verdict = ReadVerdictAsync();
         var waited = timeout > TimeSpan.Zero ? Task.Delay(timeout, stopping) : Task.Delay(Timeout.Infinite, stopping);
         if (await Task.WhenAny(verdict, waited).ConfigureAwait(false) != verdict)
@@ -48,30 +49,7 @@ internal static class CallerHandOver
     }
 
     /// <summary>No work: says so, so a caller can tell it from an empty payload.</summary>
-    public static Task WriteNoneAsync() => WriteAsync(NoneHeader, null);
-
-    private static async Task WriteAsync(string header, Payload? payload)
-    {
-        try
-        {
-            await using (var stdout = StandardStreams.OpenStdout())
-            {
-                await stdout.WriteAsync(Encoding.ASCII.GetBytes(header)).ConfigureAwait(false);
-                if (payload is not null)
-                {
-                    await using var body = payload.OpenRead();
-                    await body.CopyToAsync(stdout).ConfigureAwait(false);
-                }
-                await stdout.FlushAsync().ConfigureAwait(false);
-            }
-            StandardStreams.CloseStdout(); // EOF: the caller knows the payload is whole
-        }
-        catch (StandardOutputException e)
-        {
-            throw new HostFailureException(FailureKind.Configuration,
-                $"the payload was not delivered: {e.Message}; with -hold the caller reads it from stdout", ExitCodes.IoError, e);
-        }
-    }
+    public static Task WriteNoneAsync() => StdoutWriter.WriteAsync(NoneHeader, null, Reader, close: true);
 
     /// <summary>The first line on stdin without its line end; null at EOF before anything was written.</summary>
     private static Task<string?> ReadVerdictAsync() => Task.Run(() =>

@@ -64,7 +64,8 @@ internal sealed class JobRunner(
             }
             if (options.Command.Count == 0)
             {
-                await PrintPayloadAsync(item).ConfigureAwait(false);
+                // No command: the payload goes to stdout, as in the original.
+                await StdoutWriter.WriteAsync(null, item.Payload, "procx without a command prints the payload to stdout").ConfigureAwait(false);
                 return Attempt.Exited(ExitCodes.Success);
             }
             await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, job, CancellationToken.None).ConfigureAwait(false);
@@ -125,26 +126,6 @@ internal sealed class JobRunner(
             signals.Untrack(child);
             await leaseStop.CancelAsync().ConfigureAwait(false);
             await leases.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>No command: the payload goes to stdout, as in the original.</summary>
-    private static async Task PrintPayloadAsync(WorkItem item)
-    {
-        // Not Console.OpenStandardOutput: it drops EPIPE, and a payload nobody received would be cleared.
-        // A stdout that is closed or whose reader has gone stays so for the life of the process, so the
-        // worker stops (configuration kind) with the item released, rather than releasing every next item too.
-        try
-        {
-            await using var stdout = Drivers.Core.Hosting.StandardStreams.OpenStdout();
-            await using var payload = item.Payload.OpenRead();
-            await payload.CopyToAsync(stdout).ConfigureAwait(false);
-            await stdout.FlushAsync().ConfigureAwait(false);
-        }
-        catch (Drivers.Core.Hosting.StandardOutputException e)
-        {
-            throw new Drivers.Core.Failures.HostFailureException(FailureKind.Configuration,
-                $"the payload was not delivered: {e.Message}; procx without a command prints the payload to stdout", ExitCodes.IoError, e);
         }
     }
 

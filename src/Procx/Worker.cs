@@ -28,8 +28,8 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         var descriptor = ProcxTool.Registry.FindSource(commandLine.Driver!.Name)!;
         if (values.IsSet(Kubernetes.K8sSettings.Manifest))
         {
-            await using var stdout = Drivers.Core.Hosting.StandardStreams.OpenStdout();
-            await stdout.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Kubernetes.K8sManifest.Generate(values, descriptor, commandLine.Command, log)), cancellationToken).ConfigureAwait(false);
+            var manifest = Kubernetes.K8sManifest.Generate(values, descriptor, commandLine.Command, log);
+            await StdoutWriter.WriteAsync(manifest, null, "-k8s-manifest prints the manifests to stdout").ConfigureAwait(false);
             return ExitCodes.Success;
         }
         if (options.Hold && (daemon || options.Command.Count > 0))

@@ -137,6 +137,14 @@ public sealed partial class K8sManifestTests
         Assert.Empty(r.Stdout);
     }
 
+    [Fact]
+    public async Task A_closed_stdout_is_an_output_error_not_a_source_outage()
+    {
+        var r = await ToolRunner.RunAsync("sh", ["-c", "exec \"$0\" \"$@\" >&-", ToolRunner.Procx, "-driver", "fs", "-fs-folder", "/work", "-k8s-manifest", "deployment", "./work.sh"]);
+        Assert.True(r.ExitCode == 74, r.ToString());
+        Assert.Contains("stdout is closed", r.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>The seed's three pipelines, as deploy/ holds them.</summary>
     public static TheoryData<string, string[], string[]> Pipelines() => new()
     {

@@ -60,7 +60,7 @@ internal static class K8sManifest
             return (job ? WriteJob(yaml, shape) : WriteDeployment(yaml, shape, fixedReplicas: true)).ToString();
         }
         var input = new KedaInput(values, values.GetInt(K8sSettings.ScaleThreshold), query);
-        var auth = WriteTriggerAuthentication(yaml, shape, scaler, values);
+        var auth = WriteTriggerAuthentication(yaml, shape, scaler);
         if (job)
         {
             WriteScaledJob(yaml, shape, scaler, input, auth);
@@ -177,9 +177,9 @@ internal static class K8sManifest
     }
 
     /// <summary>The TriggerAuthentication KEDA reads secrets and cloud identity from; null when the scaler needs neither.</summary>
-    private static string? WriteTriggerAuthentication(Yaml yaml, Shape shape, KedaScaler scaler, SettingValues values)
+    private static string? WriteTriggerAuthentication(Yaml yaml, Shape shape, KedaScaler scaler)
     {
-        var refs = scaler.Secrets.Where(s => values.IsSet(s.Setting)).ToList();
+        var refs = scaler.Secrets.Where(s => shape.Values.IsSet(s.Setting)).ToList();
         if (refs.Count == 0 && scaler.PodIdentity is null)
         {
             return null;

@@ -8,26 +8,38 @@ using Drivers.Core.Settings;
 namespace Pushx;
 
 /// <summary>
-/// -lines: each line of the input (ended by -delimiter) is pushed as its own message as soon as it is read,
-/// so a stream that never ends (tail -f) flows through. Memory holds one line. A push that fails stops the
-/// run: the error names the line by number, the lines before it were pushed (and teed to -out), the rest
-/// were not. Empty lines are skipped unless -push-empty.
+/// -lines: each line of the input (ended by -delimiter) is pushed as its own message as soon as it is read
+/// (or, with -batch-size, in batches: <see cref="LineBatch"/>), so a stream that never ends (tail -f) flows
+/// through. Memory holds one batch. A push that fails stops the run: the error names the lines by number, the
+/// lines before them were pushed (and teed to -out), the rest were not. Empty lines are skipped unless -push-empty.
 /// </summary>
 internal static class LinePusher
 {
     private const int ReadSize = 1 << 16;
 
-    public static async Task<int> RunAsync(SettingValues values, ISinkDriver sink, Stream input, TeeTarget? tee, ILog log, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(SettingValues values, string driver, ISinkDriver sink, Stream input, TeeTarget? tee, ILog log, CancellationToken cancellationToken)
     {
         var delimiter = Delimiter(values);
         var pushEmpty = values.GetBool(PushxTool.PushEmpty);
-        var translator = sink as IFailureTranslator;
+        var timeout = values.GetDuration(PushxTool.BatchTimeout);
+        var batch = LineBatch.For(values, driver, sink, tee, delimiter, log);
         var line = new ArrayBufferWriter<byte>();
         var buffer = new byte[ReadSize];
-        long number = 0, pushed = 0;
-        int read;
-        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        long number = 0;
+        var reading = input.ReadAsync(buffer, cancellationToken).AsTask();
+        while (true)
         {
+            if (!batch.IsEmpty && !reading.IsCompleted && !await ReadsWithinAsync(reading, timeout - batch.Age, cancellationToken).ConfigureAwait(false))
+            {
+                // The input paused with lines waiting: push them rather than hold them until the batch fills.
+                await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            var read = await reading.ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
             var chunk = buffer.AsMemory(0, read);
             int end;
             while ((end = chunk.Span.IndexOf(delimiter)) >= 0)
@@ -35,45 +47,44 @@ internal static class LinePusher
                 line.Write(chunk.Span[..end]);
                 chunk = chunk[(end + 1)..];
                 number++;
-                pushed += await PushAsync(line, number, pushed, delimiter, pushEmpty, sink, translator, tee, cancellationToken).ConfigureAwait(false);
-                line.Clear();
+                await AddAsync(batch, line, number, pushEmpty, cancellationToken).ConfigureAwait(false);
             }
             line.Write(chunk.Span);
+            // Only now is the buffer free for the next read.
+            reading = input.ReadAsync(buffer, cancellationToken).AsTask();
         }
         if (line.WrittenCount > 0)
         {
             number++;
-            pushed += await PushAsync(line, number, pushed, delimiter, pushEmpty, sink, translator, tee, cancellationToken).ConfigureAwait(false);
+            await AddAsync(batch, line, number, pushEmpty, cancellationToken).ConfigureAwait(false);
         }
-        log.Info("lines pushed", ("lines", pushed), ("read", number));
+        await batch.FlushAsync(cancellationToken).ConfigureAwait(false);
+        log.Info("lines pushed", ("lines", batch.Pushed), ("read", number));
         return ExitCodes.Success;
     }
 
-    private static async Task<int> PushAsync(ArrayBufferWriter<byte> line, long number, long pushedBefore, byte delimiter, bool pushEmpty,
-        ISinkDriver sink, IFailureTranslator? translator, TeeTarget? tee, CancellationToken cancellationToken)
+    private static async Task AddAsync(LineBatch batch, ArrayBufferWriter<byte> line, long number, bool pushEmpty, CancellationToken cancellationToken)
     {
-        if (line.WrittenCount == 0 && !pushEmpty)
+        if (line.WrittenCount > 0 || pushEmpty)
         {
-            return 0;
+            await batch.AddAsync(line.WrittenSpan.ToArray(), number, cancellationToken).ConfigureAwait(false);
         }
-        var bytes = line.WrittenSpan.ToArray();
-        try
+        line.Clear();
+    }
+
+    /// <summary>True when the read completes within <paramref name="wait"/>.</summary>
+    private static async Task<bool> ReadsWithinAsync(Task<int> reading, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wait <= TimeSpan.Zero)
         {
-            await using var payload = Payload.FromBytes(bytes);
-            await sink.PushAsync(payload, cancellationToken).ConfigureAwait(false);
+            return false;
         }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
-        {
-            var failure = Failure.Of(e, translator);
-            throw new HostFailureException(failure.Kind,
-                $"line {number} was not pushed: {failure.Message}; the {pushedBefore} lines before it were, the rest were not read",
-                failure.ExitCode ?? FailurePolicy.ExitCode(failure.Kind), e);
-        }
-        if (tee is not null)
-        {
-            await tee.AppendAsync((byte[])[.. bytes, delimiter], cancellationToken).ConfigureAwait(false);
-        }
-        return 1;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(wait, timer.Token);
+        var first = await Task.WhenAny(reading, delay).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return first == reading;
     }
 
     /// <summary>-delimiter: one character (its single UTF-8 byte), or \n, \0, \t, \r.</summary>

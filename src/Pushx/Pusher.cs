@@ -27,7 +27,7 @@ internal sealed class Pusher(ParsedCommandLine commandLine, ILog log)
         {
             await using var lines = await InputReader.OpenAsync(values, needsReplay: false, cancellationToken).ConfigureAwait(false);
             await using var stream = lines.OpenRead();
-            return await LinePusher.RunAsync(values, sink, stream, tee, log, cancellationToken).ConfigureAwait(false);
+            return await LinePusher.RunAsync(values, descriptor.Name, sink, stream, tee, log, cancellationToken).ConfigureAwait(false);
         }
         var (empty, input) = await InputReader.PeekEmptyAsync(
             await InputReader.OpenAsync(values, needsReplay: tee is not null, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

@@ -23,7 +23,32 @@ internal static class PushxTool
 
     public static readonly Setting Delimiter = new("delimiter", "With -lines, the byte that ends a line: one character, or \\n, \\0, \\t, \\r") { Default = "\\n" };
 
-    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, PushEmpty, Lines, Delimiter, CommonSettings.LogLevel, CommonSettings.LogFormat];
+    public static readonly Setting BatchSize = new("batch-size",
+        "With -lines, send up to this many lines in one call where the sink has a batch call (redis-list: one RPUSH; aws-sqs: SendMessageBatch, 10 at most); 1 pushes each line on its own")
+    {
+        Type = SettingType.Int,
+        Default = "1",
+        Min = "1",
+        Max = "100000",
+    };
+
+    public static readonly Setting BatchBytes = new("batch-bytes", "With -lines and -batch-size, the most bytes of lines one batch holds (memory is bounded by it)")
+    {
+        Type = SettingType.Int,
+        Default = "1048576",
+        Min = "1",
+        Max = "536870912",
+    };
+
+    public static readonly Setting BatchTimeout = new("batch-timeout", "With -lines and -batch-size, send a batch that is not full once its first line has waited this long (so lines of tail -f still flow)")
+    {
+        Type = SettingType.Duration,
+        Default = "200ms",
+        Min = "0s",
+        Max = "1h",
+    };
+
+    public static IReadOnlyList<Setting> CoreSettings { get; } = [Driver, In, InFile, Out, PushEmpty, Lines, Delimiter, BatchSize, BatchBytes, BatchTimeout, CommonSettings.LogLevel, CommonSettings.LogFormat];
 
     /// <summary>The drivers pushx ships; a driver is only built once it is selected.</summary>
     public static DriverRegistry Registry { get; } = BuiltInDrivers.Create();

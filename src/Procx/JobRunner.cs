@@ -19,7 +19,7 @@ internal readonly record struct JobResult(int ExitCode, bool StopWorker = false)
 /// </summary>
 internal sealed class JobRunner(
     ISourceDriver source, string driver, JobOptions options, ShutdownSignals signals, IJobMetrics metrics, ILog log,
-    bool daemon, Settler settler, HeldItems held, FailureBook failures, WorkerStop stop)
+    bool daemon, Settler settler, HeldItems held, FailureBook failures, WorkerStop stop, InProcessPushx? inProcessPushx = null)
 {
     private readonly IFailureTranslator? _translator = source as IFailureTranslator;
     private long _jobCounter;
@@ -68,6 +68,11 @@ internal sealed class JobRunner(
                 await StdoutWriter.WriteAsync(null, item.Payload, "procx without a command prints the payload to stdout").ConfigureAwait(false);
                 return Attempt.Exited(ExitCodes.Success);
             }
+            if (inProcessPushx is not null)
+            {
+                phase = JobPhase.Run;
+                return await PushInProcessAsync(inProcessPushx, item, job).ConfigureAwait(false);
+            }
             await using var delivery = await PayloadDelivery.PrepareAsync(options, item.Payload, job, CancellationToken.None).ConfigureAwait(false);
             delivery.JobEnvironment["PROCX_JOB_ID"] = job;
             delivery.JobEnvironment["PROCX_ATTEMPT"] = (failures.Failures(item) + 1).ToString(CultureInfo.InvariantCulture);
@@ -92,6 +97,36 @@ internal sealed class JobRunner(
         catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
         {
             return Attempt.Interrupted(128 + signals.Received);
+        }
+        finally
+        {
+            await leaseStop.CancelAsync().ConfigureAwait(false);
+            await leases.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The bridge's push run here (<see cref="InProcessPushx"/>): the child's timeout, lease renewal and shutdown rules.</summary>
+    private async Task<Attempt> PushInProcessAsync(InProcessPushx pushx, WorkItem item, string job)
+    {
+        using var leaseStop = new CancellationTokenSource();
+        var leases = LeaseKeeper.KeepAsync(source, item, job, log, leaseStop.Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(signals.Stopping);
+        if (options.Timeout > TimeSpan.Zero)
+        {
+            cancel.CancelAfter(options.Timeout);
+        }
+        try
+        {
+            return Attempt.Exited(await pushx.PushAsync(item.Payload, cancel.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
+        {
+            return Attempt.Interrupted(128 + signals.Received);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            log.Warn("job timed out; the push was cancelled", ("job", job), ("timeout_ms", (long)options.Timeout.TotalMilliseconds));
+            return Attempt.Exited(ExitCodes.Timeout);
         }
         finally
         {

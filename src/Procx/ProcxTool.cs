@@ -48,7 +48,7 @@ internal static class ProcxTool
     public static IReadOnlyList<Setting> CoreSettings { get; } =
     [
         Driver, Daemon, DaemonInterval, HostEnv, PassWorkAsArg, PassWorkAsStdin, PayloadFile, KeepPayloadFile,
-        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, FailureBackoff, FailureBackoffMax, Hold, MetricsAddr,
+        Concurrency, Timeout, TimeoutGrace, ShutdownTimeout, ExitWhenEmpty, MaxFailures, FailureBackoff, FailureBackoffMax, Hold, InProcessPushx.Enabled, MetricsAddr,
         CommonSettings.LogLevel, CommonSettings.LogFormat, .. Kubernetes.K8sSettings.All,
     ];
 

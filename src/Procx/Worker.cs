@@ -55,7 +55,8 @@ internal sealed class Worker(ParsedCommandLine commandLine, ILog log)
         var settler = new Settler(translator, log, daemon, signals.Stopping);
         await using var held = new HeldItems(source, settler, stop, log);
         var failures = new FailureBook();
-        var jobs = new JobRunner(source, descriptor.Name, options, signals, metrics, log, daemon, settler, held, failures, stop);
+        await using var inProcessPushx = InProcessPushx.TryCreate(values, options, log);
+        var jobs = new JobRunner(source, descriptor.Name, options, signals, metrics, log, daemon, settler, held, failures, stop, inProcessPushx);
         var fetch = new FetchRetry(log, metrics, translator, stop, daemon);
 
         if (!daemon)

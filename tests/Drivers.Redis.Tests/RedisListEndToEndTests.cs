@@ -267,7 +267,8 @@ public sealed class RedisListEndToEndTests
     }
 
     /// <summary>Items in the list plus every worker's processing list.</summary>
-    private static async Task<long> HeldAsync(ConnectionMultiplexer client, string key)
+    /// <summary>Items in the list plus every worker's processing list.</summary>
+    internal static async Task<long> HeldAsync(ConnectionMultiplexer client, string key)
     {
         var db = client.GetDatabase();
         var total = await db.ListLengthAsync(key);

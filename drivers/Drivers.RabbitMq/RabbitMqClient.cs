@@ -1,0 +1,376 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
+using Drivers.Core.Logging;
+using Drivers.Core.Settings;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Drivers.RabbitMq;
+
+/// <summary>
+/// The one place a connection and channel are built from <see cref="RabbitMqSettings"/>, the queue declared,
+/// and the client's errors turned into one line that names what to change. Settings are checked at start-up;
+/// the connection opens on first use and again after it was lost, so a daemon whose broker is down or
+/// restarting goes through the host's retries. The client's own automatic recovery is off: a message taken on
+/// a channel can only be acked on that channel, so a lost channel has to be seen (its messages are requeued by
+/// the broker), not papered over.
+/// </summary>
+internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
+{
+    private readonly SettingValues _settings;
+    private readonly ILog _log;
+    private readonly ConnectionFactory _factory;
+    private readonly bool _confirms;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IConnection? _connection;
+    private IChannel? _channel;
+
+    public RabbitMqClient(SettingValues settings, ILog log, bool confirms, bool queueRequired)
+    {
+        _settings = settings;
+        _log = log;
+        _confirms = confirms;
+        var url = settings.GetRequiredString(RabbitMqSettings.Url);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps") || uri.Host.Length == 0)
+        {
+            throw settings.Invalid(RabbitMqSettings.Url, "the URL must look like amqp://user:password@host:5672/vhost or amqps://…");
+        }
+        Queue = settings.GetString(RabbitMqSettings.Queue) is { Length: > 0 } q ? q : null;
+        if (queueRequired && Queue is null)
+        {
+            throw settings.MissingError(RabbitMqSettings.Queue);
+        }
+        Declaration = QueueDeclaration.From(settings);
+        _factory = new ConnectionFactory
+        {
+            Uri = uri,
+            AutomaticRecoveryEnabled = false,
+            TopologyRecoveryEnabled = false,
+            ClientProvidedName = settings.EnvPrefix.ToLowerInvariant(),
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+            ContinuationTimeout = TimeSpan.FromSeconds(20),
+            HandshakeContinuationTimeout = TimeSpan.FromSeconds(10),
+            RequestedHeartbeat = TimeSpan.FromSeconds(30),
+        };
+        Tls = uri.Scheme == "amqps";
+        ConfigureTls(uri.Host);
+        Endpoint = $"{uri.Host}:{_factory.Port}";
+        if (_factory.Port <= 0)
+        {
+            Endpoint = $"{uri.Host}:{(Tls ? 5671 : 5672)}";
+        }
+    }
+
+    /// <summary><c>host:port</c>, for messages (never the URL: it carries the password).</summary>
+    public string Endpoint { get; }
+
+    public bool Tls { get; }
+
+    public string? Queue { get; }
+
+    public QueueDeclaration Declaration { get; }
+
+    public SettingValues Settings => _settings;
+
+    /// <summary>The open channel, connecting and declaring the queue first when there is none (or it closed).</summary>
+    public async Task<IChannel> ChannelAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _channel) is { IsOpen: true } open)
+        {
+            return open;
+        }
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_channel is { IsOpen: true } again)
+            {
+                return again;
+            }
+            await CloseAsync().ConfigureAwait(false);
+            try
+            {
+                _connection = await _factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+                var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(_confirms, _confirms), cancellationToken).ConfigureAwait(false);
+                await DeclareAsync(channel, cancellationToken).ConfigureAwait(false);
+                _log.Debug("connected to rabbitmq", ("endpoint", Endpoint), ("tls", Tls), ("queue", Queue ?? ""));
+                Volatile.Write(ref _channel, channel);
+                return channel;
+            }
+            catch (Exception e) when (e is not DriverException && Translate(e) is { } translated)
+            {
+                await CloseAsync().ConfigureAwait(false);
+                throw translated;
+            }
+            catch
+            {
+                await CloseAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        if (Declaration.DeadLetterExchange is { Length: > 0 } dlx)
+        {
+            await channel.ExchangeDeclarePassiveAsync(dlx, cancellationToken).ConfigureAwait(false);
+        }
+        if (Declaration.DeadLetterQueue is { } dlq)
+        {
+            // Dead letters need somewhere to land, or the broker drops them: the queue is declared here.
+            await channel.QueueDeclareAsync(dlq, durable: true, exclusive: false, autoDelete: false,
+                arguments: Declaration.QueueType == "quorum" ? new Dictionary<string, object?> { ["x-queue-type"] = "quorum" } : null,
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (Declaration.DeadLetterExchange is { Length: > 0 } exchange)
+            {
+                await channel.QueueBindAsync(dlq, exchange, Declaration.DeadLetterRoutingKey ?? Queue ?? "", cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        if (Queue is null)
+        {
+            return;
+        }
+        if (Declaration.Passive)
+        {
+            await channel.QueueDeclarePassiveAsync(Queue, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await channel.QueueDeclareAsync(Queue, Declaration.Durable, exclusive: false, autoDelete: false, Declaration.Arguments(),
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    private void ConfigureTls(string host)
+    {
+        var caFile = ExistingFile(RabbitMqSettings.TlsCaFile);
+        var certFile = ExistingFile(RabbitMqSettings.TlsCertFile);
+        var keyFile = ExistingFile(RabbitMqSettings.TlsKeyFile);
+        var skipVerify = _settings.GetBool(RabbitMqSettings.TlsSkipVerify);
+        if (!Tls)
+        {
+            if (caFile is not null || certFile is not null || skipVerify)
+            {
+                _log.Warn("TLS settings are ignored with an amqp:// URL; use amqps:// for TLS");
+            }
+            return;
+        }
+        var ssl = new SslOption { Enabled = true, ServerName = host, Version = SslProtocols.None };
+        if (skipVerify)
+        {
+            ssl.CertificateValidationCallback = (_, _, _, _) => true;
+        }
+        else if (caFile is not null)
+        {
+            X509Certificate2Collection roots;
+            try
+            {
+                roots = [];
+                roots.ImportFromPemFile(caFile);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw _settings.Invalid(RabbitMqSettings.TlsCaFile, $"cannot read the CA certificate: {ErrorText.Describe(e)}");
+            }
+            ssl.CertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (errors == SslPolicyErrors.None)
+                {
+                    return true;
+                }
+                if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                {
+                    return false;
+                }
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                using var leaf = new X509Certificate2(certificate);
+                return chain.Build(leaf);
+            };
+        }
+        if (certFile is not null)
+        {
+            try
+            {
+                var client = X509Certificate2.CreateFromPemFile(certFile, keyFile ?? certFile);
+                ssl.Certs = [client];
+                ssl.CertificateSelectionCallback = (_, _, _, _, _) => client;
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw _settings.Invalid(RabbitMqSettings.TlsCertFile, $"cannot load the client certificate/key: {ErrorText.Describe(e)}");
+            }
+        }
+        _factory.Ssl = ssl;
+    }
+
+    /// <summary>
+    /// A client error as one line naming what to change; null for an exception that is not the client's.
+    /// 404/405/406 on the queue are configuration: nothing works until a person changes a setting.
+    /// </summary>
+    public DriverException? Translate(Exception e) => e switch
+    {
+        DriverException d => d,
+        OperationCanceledException => null,
+        BrokerUnreachableException { InnerException: AuthenticationFailureException } or AuthenticationFailureException =>
+            _settings.Invalid(RabbitMqSettings.Url, $"rabbitmq at {Endpoint} refused the user name or password of the URL"),
+        BrokerUnreachableException b when IsTlsFailure(b) =>
+            _settings.Invalid(RabbitMqSettings.TlsCaFile, $"the TLS handshake with rabbitmq at {Endpoint} failed (is its certificate signed by -rabbitmq-tls-ca-file?)"),
+        BrokerUnreachableException b when Find<OperationInterruptedException>(b) is { ShutdownReason.ReplyCode: 530 } o =>
+            _settings.Invalid(RabbitMqSettings.Url, $"rabbitmq at {Endpoint} refused access to the virtual host of the URL ({ErrorText.OneLine(o.ShutdownReason!.ReplyText)})"),
+        BrokerUnreachableException b => _settings.Unreachable("rabbitmq", Endpoint, ErrorText.NetworkReason(b) ?? "the connection or AMQP handshake failed", e, RabbitMqSettings.Url),
+        AlreadyClosedException { ShutdownReason: { } reason } when reason.ReplyCode is not (200 or 320 or 541) => FromReply(reason.ReplyCode, reason.ReplyText, e),
+        AlreadyClosedException => DriverException.Transient($"the connection to rabbitmq at {Endpoint} closed", e),
+        OperationInterruptedException { ShutdownReason: { } reason } => FromReply(reason.ReplyCode, reason.ReplyText, e),
+        PublishReturnException r => _settings.Invalid(RabbitMqSettings.Exchange,
+            $"rabbitmq returned the message as unroutable: no queue is bound to exchange '{(r.Exchange.Length == 0 ? "(default)" : r.Exchange)}' with routing key '{r.RoutingKey}'"),
+        PublishException => DriverException.Transient($"rabbitmq at {Endpoint} did not accept the message (publisher confirm: nack)", e),
+        RabbitMQClientException or System.Net.Sockets.SocketException or IOException or TimeoutException =>
+            _settings.Unreachable("rabbitmq", Endpoint, ErrorText.NetworkReason(e) ?? "connection lost", e, RabbitMqSettings.Url),
+        _ => null,
+    };
+
+    private DriverException FromReply(ushort code, string text, Exception e)
+    {
+        var said = ErrorText.OneLine(text);
+        return code switch
+        {
+            403 => _settings.Invalid(RabbitMqSettings.Url, $"rabbitmq at {Endpoint} denied access ({said})"),
+            404 when said.Contains("exchange", StringComparison.Ordinal) && Declaration.DeadLetterExchange is { Length: > 0 } &&
+                said.Contains($"'{Declaration.DeadLetterExchange}'", StringComparison.Ordinal) =>
+                _settings.Invalid(RabbitMqSettings.DeadLetterExchange, $"the dead-letter exchange does not exist at rabbitmq {Endpoint} ({said})"),
+            404 when said.Contains("exchange", StringComparison.Ordinal) => _settings.Invalid(RabbitMqSettings.Exchange, $"the exchange does not exist at rabbitmq {Endpoint} ({said})"),
+            404 => _settings.Invalid(RabbitMqSettings.Queue, $"the queue does not exist at rabbitmq {Endpoint} ({said})"),
+            405 => _settings.Invalid(RabbitMqSettings.Queue,
+                $"the queue is exclusive to another connection at rabbitmq {Endpoint} ({said}); the Go procx declared its queue exclusive: stop it, or use another queue"),
+            406 when said.Contains("timed out", StringComparison.Ordinal) => DriverException.Transient(
+                $"rabbitmq at {Endpoint} closed the channel: a message was held longer than its consumer_timeout ({said}); raise consumer_timeout in rabbitmq.conf for jobs this long (docs/rabbitmq.md)", e),
+            406 when !said.Contains("inequivalent arg", StringComparison.Ordinal) => DriverException.Configuration($"rabbitmq at {Endpoint} refused the request ({said})", e),
+            406 => DriverException.Configuration(
+                $"rabbitmq at {Endpoint} refused the queue declaration ({said}): the queue exists with other arguments; match {_settings.Names(RabbitMqSettings.Durable, RabbitMqSettings.QueueType, RabbitMqSettings.DeadLetterExchange, RabbitMqSettings.MessageTtl)}, or set -rabbitmq-passive to use it as it is", e),
+            // connection-forced (broker shutting down or restarting), frame or channel errors: try again.
+            _ => DriverException.Transient($"rabbitmq at {Endpoint} closed the connection ({code}: {said})", e),
+        };
+    }
+
+    private static bool IsTlsFailure(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationException || inner.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static T? Find<T>(Exception e) where T : Exception
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is T found)
+            {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private string? ExistingFile(Setting setting)
+    {
+        if (_settings.GetString(setting) is not { Length: > 0 } path)
+        {
+            return null;
+        }
+        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
+    }
+
+    private async Task CloseAsync()
+    {
+        var channel = Interlocked.Exchange(ref _channel, null);
+        var connection = Interlocked.Exchange(ref _connection, null);
+        try
+        {
+            if (channel is not null)
+            {
+                await channel.DisposeAsync().ConfigureAwait(false);
+            }
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is RabbitMQClientException or IOException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            // Closing a connection that is already gone: nothing to do.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+}
+
+/// <summary>How both tools declare the queue: one declaration, from the shared settings.</summary>
+internal sealed record QueueDeclaration(bool Passive, bool Durable, string QueueType, string? DeadLetterExchange, string? DeadLetterRoutingKey, string? DeadLetterQueue, long TtlMs)
+{
+    /// <summary>True when a message nacked without requeue goes somewhere (it is dropped otherwise).</summary>
+    public bool DeadLetters => DeadLetterExchange is not null;
+
+    public static QueueDeclaration From(SettingValues settings)
+    {
+        var durable = settings.GetBool(RabbitMqSettings.Durable);
+        var type = settings.GetString(RabbitMqSettings.QueueType) ?? "classic";
+        if (type == "quorum" && !durable)
+        {
+            throw settings.Invalid(RabbitMqSettings.Durable, "a quorum queue is always durable: do not set -rabbitmq-durable=false with -rabbitmq-queue-type quorum");
+        }
+        var exchange = settings.GetString(RabbitMqSettings.DeadLetterExchange) is { Length: > 0 } x ? x : null;
+        var routingKey = settings.GetString(RabbitMqSettings.DeadLetterRoutingKey) is { Length: > 0 } k ? k : null;
+        var queue = settings.GetString(RabbitMqSettings.DeadLetterQueue) is { Length: > 0 } q ? q : null;
+        if (queue is not null && exchange is null)
+        {
+            // No exchange: through the default exchange, whose routing key is the queue's name.
+            exchange = "";
+            routingKey ??= queue;
+        }
+        if (routingKey is not null && exchange is null)
+        {
+            throw settings.Invalid(RabbitMqSettings.DeadLetterRoutingKey, "a dead-letter routing key needs -rabbitmq-dead-letter-exchange or -rabbitmq-dead-letter-queue");
+        }
+        var ttl = (long)settings.GetDuration(RabbitMqSettings.MessageTtl).TotalMilliseconds;
+        return new QueueDeclaration(settings.GetBool(RabbitMqSettings.Passive), durable, type, exchange, routingKey, queue, ttl);
+    }
+
+    public Dictionary<string, object?>? Arguments()
+    {
+        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (QueueType == "quorum")
+        {
+            arguments["x-queue-type"] = "quorum";
+        }
+        if (DeadLetterExchange is not null)
+        {
+            arguments["x-dead-letter-exchange"] = DeadLetterExchange;
+        }
+        if (DeadLetterRoutingKey is not null)
+        {
+            arguments["x-dead-letter-routing-key"] = DeadLetterRoutingKey;
+        }
+        if (TtlMs > 0)
+        {
+            arguments["x-message-ttl"] = TtlMs;
+        }
+        return arguments.Count == 0 ? null : arguments;
+    }
+}

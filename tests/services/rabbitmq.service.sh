@@ -5,7 +5,8 @@
 # Exports PROCX_TEST_RABBITMQ=127.0.0.1:15673, PROCX_TEST_RABBITMQ_TLS=127.0.0.1:15674,
 # PROCX_TEST_RABBITMQ_CA (the certificate), PROCX_TEST_RABBITMQ_STOMP=127.0.0.1:61613,
 # PROCX_TEST_RABBITMQ_MANAGEMENT=127.0.0.1:15675 and PROCX_TEST_RABBITMQ_CTL: a script running rabbitmqctl
-# against this node (the e2e test restarts the broker with "$PROCX_TEST_RABBITMQ_CTL" stop_app / start_app).
+# against this node, and RABBITMQ_SERVER_BIN (the e2e restart test runs a node of its own with
+# tests/services/rabbitmq-node.sh and restarts that one, never this shared broker).
 
 rabbitmq_packages() { echo "rabbitmq-server openssl"; }
 
@@ -63,5 +64,6 @@ EOF
     echo "export PROCX_TEST_RABBITMQ_STOMP=127.0.0.1:$stomp"
     echo "export PROCX_TEST_RABBITMQ_MANAGEMENT=127.0.0.1:$mgmt"
     echo "export PROCX_TEST_RABBITMQ_CTL=$dir/ctl.sh"
+    echo "export RABBITMQ_SERVER_BIN=/usr/lib/rabbitmq/bin/rabbitmq-server"
   } >> "$SERVICES_ENV"
 }

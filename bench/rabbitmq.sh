@@ -9,11 +9,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/artifacts/bin}
 n=${2:-2000}
-# shellcheck disable=SC1091
-. "$root/tests/services/.env"
 [ -x "$bin/procx" ] || "$root/scripts/publish.sh" "$bin" >/dev/null
-amqp=${PROCX_TEST_RABBITMQ:?start tests/services/start.sh rabbitmq first}
-mgmt=${PROCX_TEST_RABBITMQ_MANAGEMENT:?}
+# Read in a subshell: exported PROCX_TEST_* variables would only make procx warn about unknown settings.
+amqp=$(. "$root/tests/services/.env" && echo "${PROCX_TEST_RABBITMQ:-}")
+mgmt=$(. "$root/tests/services/.env" && echo "${PROCX_TEST_RABBITMQ_MANAGEMENT:-}")
+[ -n "$amqp" ] && [ -n "$mgmt" ] || { echo "bench: start the broker first: tests/services/start.sh rabbitmq" >&2; exit 1; }
 url="amqp://guest:guest@$amqp/"
 q="procx-bench.$$"
 admin() { rabbitmqadmin -H "${mgmt%:*}" -P "${mgmt#*:}" -u guest -p guest "$@"; }
@@ -43,10 +43,13 @@ trap 'admin delete queue name="$q" >/dev/null 2>&1 || true' EXIT
 results="$root/bench/results/rabbitmq.md"
 mkdir -p "$(dirname "$results")"
 {
-  echo "Drain of $n persistent messages from a durable classic queue, RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null | cut -d- -f1) on 127.0.0.1, $(nproc) cores, $(date -u +%Y-%m-%d)."
+  echo "Drain of $n persistent messages from a durable classic queue, RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null | cut -d- -f1) on 127.0.0.1, $(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start, $(date -u +%Y-%m-%d)."
   echo
   echo "| what | messages | seconds | messages/s |"
   echo "|:---|---:|---:|---:|"
+
+  start=$(now); for _ in $(seq "$n"); do /bin/true; done
+  rate "$n" "$(echo "$(now) - $start" | bc)" 'raw spawn of `true` (bash loop; the ceiling for any child)'
 
   fill "$n"; start=$(now)
   admin get queue="$q" count="$n" ackmode=ack_requeue_false >/dev/null

@@ -52,6 +52,24 @@ public sealed class RabbitMqEndToEndTests
     }
 
     [Fact]
+    public async Task K8s_manifest_maps_to_the_keda_rabbitmq_scaler_with_the_url_as_a_secret()
+    {
+        var run = await ToolRunner.RunAsync(ToolRunner.Procx,
+            ["-k8s-manifest", "deployment", "-k8s-scale-threshold", "7", "-driver", "rabbitmq", "-rabbitmq-url", "amqp://u:pw-in-secret@mq:5672/", "-rabbitmq-queue", "jobs", "./work.sh"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var yaml = run.StdoutText;
+        Assert.Contains("- type: \"rabbitmq\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("queueName: \"jobs\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("mode: \"QueueLength\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("value: \"7\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("- parameter: \"host\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("key: \"PROCX_RABBITMQ_URL\"", yaml, StringComparison.Ordinal);
+        // The URL (with its password) appears once: in the Secret, never in the pod's plain env or the trigger.
+        Assert.Single(yaml.Split('\n'), l => l.Contains("pw-in-secret", StringComparison.Ordinal));
+        Assert.Contains("  PROCX_RABBITMQ_URL: \"amqp://u:pw-in-secret@mq:5672/\"", yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Binary_payload_round_trips_byte_exact_through_pushx_and_procx_over_amqps()
     {
         _ = await RabbitMqService.ConnectionAsync();

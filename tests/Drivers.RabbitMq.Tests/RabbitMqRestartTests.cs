@@ -11,9 +11,9 @@ using Xunit;
 namespace Drivers.RabbitMq.Tests;
 
 /// <summary>
-/// The broker restarted while the published procx drains a durable queue: a RabbitMQ node of the test's own
-/// (tests/services/rabbitmq-node.sh, free loopback ports), stopped gracefully and started again over the same
-/// data directory. The shared broker is never restarted: other test projects may be using it.
+/// Tests that need a broker configured or restarted for them, through the published procx/pushx: a RabbitMQ
+/// node of the test's own (tests/services/rabbitmq-node.sh, free loopback ports). The shared broker is never
+/// restarted or reconfigured: other test projects may be using it.
 /// </summary>
 public sealed class RabbitMqRestartTests
 {
@@ -35,7 +35,7 @@ public sealed class RabbitMqRestartTests
         try
         {
             node = await StartNodeAsync(script, dir, amqp, dist, url);
-            const int count = 300;
+            const int count = 200;
             var sent = Enumerable.Range(1, count).Select(i => $"m{i:D4}").ToList();
             await using (var connection = await new ConnectionFactory { Uri = new Uri(url) }.CreateConnectionAsync(Ct))
             await using (var channel = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), Ct))
@@ -51,7 +51,7 @@ public sealed class RabbitMqRestartTests
             procx = ToolRunner.Start(ToolRunner.Procx,
                 ["-concurrency", "2", "/bin/sh", "-c", "sleep 0.02; printf '%s\\n' \"$PROCX_PAYLOAD\" >> \"$LOG_FILE\""], env);
             var stderr = EndToEnd.CaptureStderr(procx);
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Lines(log).Count >= 60), TimeSpan.FromSeconds(60), "60 jobs before the restart", stderr);
+            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Lines(log).Count >= 40), TimeSpan.FromSeconds(60), "40 jobs before the restart", stderr);
 
             // A graceful stop (SIGTERM: connections closed with 320 CONNECTION_FORCED), then the same node again.
             await StopNodeAsync(node);
@@ -89,9 +89,9 @@ public sealed class RabbitMqRestartTests
 
     private static List<string> Lines(string path) => File.Exists(path) ? [.. File.ReadAllLines(path).Where(l => l.Length > 0)] : [];
 
-    private static async Task<Process> StartNodeAsync(string script, string dir, int amqp, int dist, string url)
+    internal static async Task<Process> StartNodeAsync(string script, string dir, int amqp, int dist, string url, string name = "procx-restart", Dictionary<string, string>? env = null)
     {
-        var node = ToolRunner.Start(script, [dir, amqp.ToString(CultureInfo.InvariantCulture), dist.ToString(CultureInfo.InvariantCulture)]);
+        var node = ToolRunner.Start(script, [dir, amqp.ToString(CultureInfo.InvariantCulture), dist.ToString(CultureInfo.InvariantCulture), name], env);
         node.BeginOutputReadLine();
         node.BeginErrorReadLine();
         await EndToEnd.WaitUntilAsync(async () =>
@@ -109,7 +109,7 @@ public sealed class RabbitMqRestartTests
         return node;
     }
 
-    private static async Task StopNodeAsync(Process node)
+    internal static async Task StopNodeAsync(Process node)
     {
         if (node.HasExited)
         {
@@ -130,17 +130,57 @@ public sealed class RabbitMqRestartTests
         }
     }
 
-    private static async Task<uint> ReadyAsync(string url)
+    internal static async Task<uint> ReadyAsync(string url, string queue = "restart")
     {
         await using var c = await new ConnectionFactory { Uri = new Uri(url) }.CreateConnectionAsync(Ct);
         await using var channel = await c.CreateChannelAsync(cancellationToken: Ct);
-        return (await channel.QueueDeclarePassiveAsync("restart", Ct)).MessageCount;
+        return (await channel.QueueDeclarePassiveAsync(queue, Ct)).MessageCount;
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>consumer_timeout, on a node of the test's own started with a 1 s timeout (a class of its own: it runs beside the restart test).</summary>
+public sealed class RabbitMqConsumerTimeoutTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Job_longer_than_consumer_timeout_is_reported_lost_and_the_message_requeued()
+    {
+        _ = await RabbitMqService.ConnectionAsync();
+        TestServices.Require("RABBITMQ_SERVER_BIN", "rabbitmq-server (this test runs a RabbitMQ node of its own with a short consumer_timeout)");
+        var script = Path.Combine(ToolRunner.RepoRoot, "tests", "services", "rabbitmq-node.sh");
+        var dir = Directory.CreateTempSubdirectory("procx-rabbitmq-ctimeout-").FullName;
+        var (amqp, dist) = (RabbitMqRestartTests.FreePort(), RabbitMqRestartTests.FreePort());
+        var url = $"amqp://guest:guest@127.0.0.1:{amqp}/";
+        Process? node = null;
+        try
+        {
+            node = await RabbitMqRestartTests.StartNodeAsync(script, dir, amqp, dist, url, "procx-ctimeout", new() { ["CONSUMER_TIMEOUT_MS"] = "1000" });
+            var push = await ToolRunner.RunAsync(ToolRunner.Pushx, [], EndToEnd.Env("PUSHX", "long", url), stdin: "long job"u8.ToArray());
+            Assert.True(push.ExitCode == 0, push.ToString());
+
+            // The job outlives consumer_timeout: the broker closes the channel (406) and requeues the message;
+            // procx's ack then cannot land, which it reports as lost work (75), never as done.
+            var run = await ToolRunner.RunAsync(ToolRunner.Procx, ["/bin/sh", "-c", "sleep 4"], EndToEnd.Env("PROCX", "long", url));
+            Assert.True(run.ExitCode == 75, run.ToString());
+            Assert.Contains("cannot ack the message", run.Stderr, StringComparison.Ordinal);
+            await EndToEnd.WaitUntilAsync(async () => await RabbitMqRestartTests.ReadyAsync(url, "long") == 1, TimeSpan.FromSeconds(10), "the message back in the queue");
+        }
+        finally
+        {
+            if (node is not null)
+            {
+                await RabbitMqRestartTests.StopNodeAsync(node);
+                node.Dispose();
+            }
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

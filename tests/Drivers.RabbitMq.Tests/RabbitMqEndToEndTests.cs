@@ -186,6 +186,45 @@ public sealed class RabbitMqEndToEndTests
     }
 
     [Fact]
+    public async Task Sigterm_mid_job_releases_the_message_back_to_the_queue()
+    {
+        _ = await RabbitMqService.ConnectionAsync();
+        var queue = RabbitMqService.NewQueue("e2e-sigterm");
+        var dir = Directory.CreateTempSubdirectory("procx-rabbitmq-term-").FullName;
+        var started = Path.Combine(dir, "started");
+        try
+        {
+            await RabbitMqService.DeclareAsync(queue);
+            await RabbitMqService.PublishAsync(queue, "{\"id\":5}"u8.ToArray());
+            var procx = ToolRunner.Start(ToolRunner.Procx, ["-daemon", "-shutdown-timeout", "1s", "/bin/sh", "-c", $"touch '{started}'; exec sleep 60"], EndToEnd.Env("PROCX", queue));
+            var stderr = EndToEnd.CaptureStderr(procx);
+            try
+            {
+                await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(started)), TimeSpan.FromSeconds(30), "the child to start", stderr);
+                Assert.Equal(0u, await RabbitMqService.ReadyAsync(queue));
+                using (var term = Process.Start("kill", ["-TERM", procx.Id.ToString(CultureInfo.InvariantCulture)]))
+                {
+                    await term.WaitForExitAsync(Ct);
+                }
+                await procx.WaitForExitAsync(Ct);
+                Assert.True(procx.ExitCode == 0, stderr());
+                Assert.Contains("released untouched", stderr(), StringComparison.Ordinal);
+            }
+            finally
+            {
+                EndToEnd.Stop(procx);
+            }
+            // Nacked with requeue on the way out: ready again at once, for the next procx.
+            Assert.Equal(["{\"id\":5}"], (await RabbitMqService.PeekAsync(queue)).Select(Encoding.UTF8.GetString));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+            await RabbitMqService.DeleteAsync(queue);
+        }
+    }
+
+    [Fact]
     public async Task Concurrency_4_drains_500_messages_each_exactly_once()
     {
         _ = await RabbitMqService.ConnectionAsync();

@@ -25,6 +25,7 @@ internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
     private readonly ConnectionFactory _factory;
     private readonly bool _confirms;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly RabbitMqErrors _errors;
     private IConnection? _connection;
     private IChannel? _channel;
 
@@ -62,6 +63,7 @@ internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
         {
             Endpoint = $"{uri.Host}:{(Tls ? 5671 : 5672)}";
         }
+        _errors = new RabbitMqErrors(settings, Endpoint, Declaration);
     }
 
     /// <summary><c>host:port</c>, for messages (never the URL: it carries the password).</summary>
@@ -211,78 +213,7 @@ internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
         _factory.Ssl = ssl;
     }
 
-    /// <summary>
-    /// A client error as one line naming what to change; null for an exception that is not the client's.
-    /// 404/405/406 on the queue are configuration: nothing works until a person changes a setting.
-    /// </summary>
-    public DriverException? Translate(Exception e) => e switch
-    {
-        DriverException d => d,
-        OperationCanceledException => null,
-        BrokerUnreachableException { InnerException: AuthenticationFailureException } or AuthenticationFailureException =>
-            _settings.Invalid(RabbitMqSettings.Url, $"rabbitmq at {Endpoint} refused the user name or password of the URL"),
-        BrokerUnreachableException b when IsTlsFailure(b) =>
-            _settings.Invalid(RabbitMqSettings.TlsCaFile, $"the TLS handshake with rabbitmq at {Endpoint} failed (is its certificate signed by -rabbitmq-tls-ca-file?)"),
-        BrokerUnreachableException b when Find<OperationInterruptedException>(b) is { ShutdownReason.ReplyCode: 530 } o =>
-            _settings.Invalid(RabbitMqSettings.Url, $"rabbitmq at {Endpoint} refused access to the virtual host of the URL ({ErrorText.OneLine(o.ShutdownReason!.ReplyText)})"),
-        BrokerUnreachableException b => _settings.Unreachable("rabbitmq", Endpoint, ErrorText.NetworkReason(b) ?? "the connection or AMQP handshake failed", e, RabbitMqSettings.Url),
-        AlreadyClosedException { ShutdownReason: { } reason } when reason.ReplyCode is not (200 or 320 or 541) => FromReply(reason.ReplyCode, reason.ReplyText, e),
-        AlreadyClosedException => DriverException.Transient($"the connection to rabbitmq at {Endpoint} closed", e),
-        OperationInterruptedException { ShutdownReason: { } reason } => FromReply(reason.ReplyCode, reason.ReplyText, e),
-        PublishReturnException r => _settings.Invalid(RabbitMqSettings.Exchange,
-            $"rabbitmq returned the message as unroutable: no queue is bound to exchange '{(r.Exchange.Length == 0 ? "(default)" : r.Exchange)}' with routing key '{r.RoutingKey}'"),
-        PublishException => DriverException.Transient($"rabbitmq at {Endpoint} did not accept the message (publisher confirm: nack)", e),
-        RabbitMQClientException or System.Net.Sockets.SocketException or IOException or TimeoutException =>
-            _settings.Unreachable("rabbitmq", Endpoint, ErrorText.NetworkReason(e) ?? "connection lost", e, RabbitMqSettings.Url),
-        _ => null,
-    };
-
-    private DriverException FromReply(ushort code, string text, Exception e)
-    {
-        var said = ErrorText.OneLine(text);
-        return code switch
-        {
-            403 => _settings.Invalid(RabbitMqSettings.Url, $"rabbitmq at {Endpoint} denied access ({said})"),
-            404 when said.Contains("exchange", StringComparison.Ordinal) && Declaration.DeadLetterExchange is { Length: > 0 } &&
-                said.Contains($"'{Declaration.DeadLetterExchange}'", StringComparison.Ordinal) =>
-                _settings.Invalid(RabbitMqSettings.DeadLetterExchange, $"the dead-letter exchange does not exist at rabbitmq {Endpoint} ({said})"),
-            404 when said.Contains("exchange", StringComparison.Ordinal) => _settings.Invalid(RabbitMqSettings.Exchange, $"the exchange does not exist at rabbitmq {Endpoint} ({said})"),
-            404 => _settings.Invalid(RabbitMqSettings.Queue, $"the queue does not exist at rabbitmq {Endpoint} ({said})"),
-            405 => _settings.Invalid(RabbitMqSettings.Queue,
-                $"the queue is exclusive to another connection at rabbitmq {Endpoint} ({said}); the Go procx declared its queue exclusive: stop it, or use another queue"),
-            406 when said.Contains("timed out", StringComparison.Ordinal) => DriverException.Transient(
-                $"rabbitmq at {Endpoint} closed the channel: a message was held longer than its consumer_timeout ({said}); raise consumer_timeout in rabbitmq.conf for jobs this long (docs/rabbitmq.md)", e),
-            406 when !said.Contains("inequivalent arg", StringComparison.Ordinal) => DriverException.Configuration($"rabbitmq at {Endpoint} refused the request ({said})", e),
-            406 => DriverException.Configuration(
-                $"rabbitmq at {Endpoint} refused the queue declaration ({said}): the queue exists with other arguments; match {_settings.Names(RabbitMqSettings.Durable, RabbitMqSettings.QueueType, RabbitMqSettings.DeadLetterExchange, RabbitMqSettings.MessageTtl)}, or set -rabbitmq-passive to use it as it is", e),
-            // connection-forced (broker shutting down or restarting), frame or channel errors: try again.
-            _ => DriverException.Transient($"rabbitmq at {Endpoint} closed the connection ({code}: {said})", e),
-        };
-    }
-
-    private static bool IsTlsFailure(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is AuthenticationException || inner.Message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static T? Find<T>(Exception e) where T : Exception
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is T found)
-            {
-                return found;
-            }
-        }
-        return null;
-    }
+    public DriverException? Translate(Exception e) => _errors.Translate(e);
 
     private string? ExistingFile(Setting setting)
     {
@@ -318,59 +249,5 @@ internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
     {
         await CloseAsync().ConfigureAwait(false);
         _gate.Dispose();
-    }
-}
-
-/// <summary>How both tools declare the queue: one declaration, from the shared settings.</summary>
-internal sealed record QueueDeclaration(bool Passive, bool Durable, string QueueType, string? DeadLetterExchange, string? DeadLetterRoutingKey, string? DeadLetterQueue, long TtlMs)
-{
-    /// <summary>True when a message nacked without requeue goes somewhere (it is dropped otherwise).</summary>
-    public bool DeadLetters => DeadLetterExchange is not null;
-
-    public static QueueDeclaration From(SettingValues settings)
-    {
-        var durable = settings.GetBool(RabbitMqSettings.Durable);
-        var type = settings.GetString(RabbitMqSettings.QueueType) ?? "classic";
-        if (type == "quorum" && !durable)
-        {
-            throw settings.Invalid(RabbitMqSettings.Durable, "a quorum queue is always durable: do not set -rabbitmq-durable=false with -rabbitmq-queue-type quorum");
-        }
-        var exchange = settings.GetString(RabbitMqSettings.DeadLetterExchange) is { Length: > 0 } x ? x : null;
-        var routingKey = settings.GetString(RabbitMqSettings.DeadLetterRoutingKey) is { Length: > 0 } k ? k : null;
-        var queue = settings.GetString(RabbitMqSettings.DeadLetterQueue) is { Length: > 0 } q ? q : null;
-        if (queue is not null && exchange is null)
-        {
-            // No exchange: through the default exchange, whose routing key is the queue's name.
-            exchange = "";
-            routingKey ??= queue;
-        }
-        if (routingKey is not null && exchange is null)
-        {
-            throw settings.Invalid(RabbitMqSettings.DeadLetterRoutingKey, "a dead-letter routing key needs -rabbitmq-dead-letter-exchange or -rabbitmq-dead-letter-queue");
-        }
-        var ttl = (long)settings.GetDuration(RabbitMqSettings.MessageTtl).TotalMilliseconds;
-        return new QueueDeclaration(settings.GetBool(RabbitMqSettings.Passive), durable, type, exchange, routingKey, queue, ttl);
-    }
-
-    public Dictionary<string, object?>? Arguments()
-    {
-        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (QueueType == "quorum")
-        {
-            arguments["x-queue-type"] = "quorum";
-        }
-        if (DeadLetterExchange is not null)
-        {
-            arguments["x-dead-letter-exchange"] = DeadLetterExchange;
-        }
-        if (DeadLetterRoutingKey is not null)
-        {
-            arguments["x-dead-letter-routing-key"] = DeadLetterRoutingKey;
-        }
-        if (TtlMs > 0)
-        {
-            arguments["x-message-ttl"] = TtlMs;
-        }
-        return arguments.Count == 0 ? null : arguments;
     }
 }

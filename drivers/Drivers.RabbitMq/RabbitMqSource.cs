@@ -71,7 +71,9 @@ internal sealed class RabbitMqSource : ISourceDriver, IBatchSource, IDeadLetterS
         }
         catch (Exception e) when (e is not OperationCanceledException && Translate(e) is { } translated)
         {
-            // The channel is gone: the broker has requeued what it handed out on it, these included.
+            // Normally the channel is gone and the broker has requeued what it handed out on it, these included;
+            // should it still be open, hand them back here rather than hold them unseen until procx exits.
+            await RequeueTakenAsync(channel, items).ConfigureAwait(false);
             throw translated;
         }
         finally
@@ -79,6 +81,26 @@ internal sealed class RabbitMqSource : ISourceDriver, IBatchSource, IDeadLetterS
             _gate.Release();
         }
         return items;
+    }
+
+    private static async Task RequeueTakenAsync(IChannel channel, List<WorkItem> items)
+    {
+        if (items.Count == 0 || !channel.IsOpen)
+        {
+            return;
+        }
+        try
+        {
+            // One by one: "multiple" would also hand back what running jobs took earlier on this channel.
+            foreach (var item in items)
+            {
+                await channel.BasicNackAsync(((Delivery)item.DriverState!).Tag, multiple: false, requeue: true).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            // Closed after all: the broker requeues them itself.
+        }
     }
 
     private WorkItem ToWorkItem(IChannel channel, BasicGetResult result)

@@ -321,7 +321,7 @@ public sealed class NatsEndToEndTests
         var js = await ToolRunner.RunAsync(ToolRunner.Procx,
             ["-k8s-manifest", "deployment", "-driver", "nats", "-nats-stream", "JOBS", "-nats-consumer", "workers", "-nats-monitoring-endpoint", "nats.nats.svc:8222", "./job.sh"]);
         Assert.True(js.ExitCode == 0, js.ToString());
-        foreach (var line in new[] { "type: nats-jetstream", "natsServerMonitoringEndpoint: \"nats.nats.svc:8222\"", "account: \"$G\"", "stream: \"JOBS\"", "consumer: \"workers\"", "useHttps: \"false\"" })
+        foreach (var line in new[] { "type: \"nats-jetstream\"", "natsServerMonitoringEndpoint: \"nats.nats.svc:8222\"", "account: \"$G\"", "stream: \"JOBS\"", "consumer: \"workers\"", "useHttps: \"false\"" })
         {
             Assert.Contains(line, js.StdoutText, StringComparison.Ordinal);
         }
@@ -329,7 +329,7 @@ public sealed class NatsEndToEndTests
         var core = await ToolRunner.RunAsync(ToolRunner.Procx, ["-k8s-manifest", "deployment", "-driver", "nats", "-nats-subject", "jobs", "./job.sh"]);
         Assert.True(core.ExitCode == 0, core.ToString());
         Assert.DoesNotContain("ScaledObject", core.StdoutText, StringComparison.Ordinal);
-        Assert.Contains("kind: Deployment", core.StdoutText, StringComparison.Ordinal);
+        Assert.Contains("kind: \"Deployment\"", core.StdoutText, StringComparison.Ordinal);
         Assert.Contains("keeps no backlog", core.Stderr, StringComparison.Ordinal);
 
         var noEndpoint = await ToolRunner.RunAsync(ToolRunner.Procx, ["-k8s-manifest", "deployment", "-driver", "nats", "-nats-stream", "JOBS", "./job.sh"]);

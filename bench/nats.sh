@@ -21,10 +21,12 @@ procx() { "$bin/procx" -driver nats -nats-url "nats://127.0.0.1:$port" -nats-str
 results="$root/bench/results/nats.md"
 mkdir -p "$(dirname "$results")"
 {
-  echo "JetStream drain of $n messages (file storage), $(nproc) cores, nats-server $(nats-server --version | awk '{print $2}'), $(date -u +%Y-%m-%d)."
+  echo "JetStream drain of $n messages (file storage), $(nproc) cores, nats-server $(nats-server --version | awk '{print $2}'), $(date -u +%Y-%m-%d), load average at start: $(cut -d' ' -f1 /proc/loadavg)."
   echo
   echo "| what | seconds | messages/s |"
   echo "|:---|---:|---:|"
+  start=$(now); for _ in $(seq "$n"); do /bin/true; done
+  rate "$(echo "$(now) - $start" | bc)" 'raw spawn of `true` (bash loop, no NATS): the floor for a child per message'
   raw fill BENCH bench.jobs "$n"
   rate "$(raw drain BENCH raw "$n")" 'raw-protocol consumer (bench/nats_raw.py), pull 100 + `+ACK` each'
   for c in 1 4; do

@@ -33,6 +33,7 @@ internal sealed class JetStreamSource : ISourceDriver, ILeasedSource, IBatchSour
     private readonly TimeSpan _ackWait;
     private readonly TimeSpan _nakDelay;
     private readonly string? _deadLetterSubject;
+    private readonly TimeSpan? _oneShotWait;
     private readonly SemaphoreSlim _setupGate = new(1, 1);
     private readonly ConcurrentQueue<(WorkItem Item, long ReleasedAt)> _released = new();
     private INatsJSConsumer? _consumer;
@@ -56,6 +57,7 @@ internal sealed class JetStreamSource : ISourceDriver, ILeasedSource, IBatchSour
         _consumerAckWait = _ackWait;
         _nakDelay = _settings.GetDuration(NatsSettings.NakDelay);
         _deadLetterSubject = _settings.GetString(NatsSettings.DeadLetterSubject) is { Length: > 0 } d ? d : null;
+        _oneShotWait = _settings.GetDuration(NatsSettings.Wait) is { } w && w > TimeSpan.Zero ? w : null;
     }
 
     public DriverException? Translate(Exception error) => _link.Factory.Translate(error);
@@ -70,6 +72,10 @@ internal sealed class JetStreamSource : ISourceDriver, ILeasedSource, IBatchSour
         _link.RunAsync<IReadOnlyList<WorkItem>>(async _ =>
         {
             var consumer = await ConsumerAsync(cancellationToken).ConfigureAwait(false);
+            if (wait <= TimeSpan.Zero && _oneShotWait is { } oneShot)
+            {
+                wait = oneShot; // a one-shot procx with -nats-wait
+            }
             var items = new List<WorkItem>();
             try
             {
@@ -107,7 +113,9 @@ internal sealed class JetStreamSource : ISourceDriver, ILeasedSource, IBatchSour
         {
             return;
         }
-        await foreach (var msg in consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = 1, Expires = wait }, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false))
+        // The client wants an idle heartbeat of at most 30 s (half the expiry by default): a long -daemon-interval needs it set.
+        var heartbeat = TimeSpan.FromTicks(Math.Min(wait.Ticks / 2, TimeSpan.FromSeconds(30).Ticks));
+        await foreach (var msg in consumer.FetchAsync(new NatsJSFetchOpts { MaxMsgs = 1, Expires = wait, IdleHeartbeat = heartbeat }, NatsRawSerializer<byte[]>.Default, cancellationToken).ConfigureAwait(false))
         {
             items.Add(ToWorkItem(msg));
         }

@@ -143,6 +143,28 @@ public sealed class JetStreamSourceTests
     }
 
     [Fact]
+    public async Task A_one_shot_fetch_waits_for_nats_wait()
+    {
+        var stream = NatsService.NewName("oneshot");
+        var subject = await NatsService.CreateStreamAsync(stream);
+        try
+        {
+            await using var source = Source(stream, ("nats-wait", "20s"));
+            var fetch = source.FetchAsync(TimeSpan.Zero, Ct);
+            await Task.Delay(1500, Ct);
+            Assert.False(fetch.IsCompleted); // waiting, not "no work" at once
+            await PublishAsync(subject, "late");
+            await using var item = await fetch;
+            Assert.NotNull(item);
+            await source.ClearAsync(item, Ct);
+        }
+        finally
+        {
+            await NatsService.DeleteStreamAsync(stream);
+        }
+    }
+
+    [Fact]
     public async Task Batch_fetch_hands_out_at_most_the_free_slots()
     {
         var stream = NatsService.NewName("batch");
@@ -179,7 +201,8 @@ public sealed class JetStreamSourceTests
         {
             await using var source = Source(stream);
             Assert.Empty(await ((IBatchSource)source).FetchBatchAsync(4, TimeSpan.Zero, Ct)); // creates the consumer
-            var fetch = ((IBatchSource)source).FetchBatchAsync(4, TimeSpan.FromSeconds(20), Ct);
+            // Longer than the client's 30 s heartbeat cap allows by default: the driver sets the heartbeat itself.
+            var fetch = ((IBatchSource)source).FetchBatchAsync(4, TimeSpan.FromSeconds(90), Ct);
             await Task.Delay(300, Ct);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             await PublishAsync(subject, "now");

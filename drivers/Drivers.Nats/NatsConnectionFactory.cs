@@ -173,6 +173,26 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
         _ => null,
     };
 
+    /// <summary>
+    /// A failed first connect: the client reports "can not connect uris" without the socket's reason, so for an
+    /// unreachable server the first URL is dialled once more to say why (refused, host not found, timed out).
+    /// </summary>
+    public async Task<Exception> ConnectFailureAsync(Exception e)
+    {
+        if (Translate(e) is not { Kind: FailureKind.Transient } translated)
+        {
+            return Translate(e) ?? e;
+        }
+        var first = Endpoint.Split(',')[0];
+        if (!Uri.TryCreate(first.Contains("://", StringComparison.Ordinal) ? first : "nats://" + first, UriKind.Absolute, out var uri))
+        {
+            return translated;
+        }
+        var reason = await ConnectionProbe.ReasonAsync(uri.Host, uri.Port > 0 ? uri.Port : 4222,
+            "the port is open but the NATS handshake failed: is it a NATS port, and TLS as -nats-enable-tls says?").ConfigureAwait(false);
+        return _settings.Unreachable("NATS", Endpoint, reason, e, NatsSettings.Url);
+    }
+
     private DriverException BadCredentials(NatsServerException e) =>
         DriverException.Configuration(
             $"the NATS server at {Endpoint} refused the credentials ({ErrorText.OneLine(e.Error)}): check {_settings.Names(NatsSettings.Username, NatsSettings.Password, NatsSettings.Token, NatsSettings.CredsFile, NatsSettings.NKeyFile)}", e);

@@ -33,10 +33,10 @@ internal sealed class NatsLink(NatsConnectionFactory factory) : IAsyncDisposable
                 {
                     await connection.ConnectAsync().ConfigureAwait(false);
                 }
-                catch
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
-                    throw;
+                    throw await factory.ConnectFailureAsync(e).ConfigureAwait(false);
                 }
                 _js = NatsConnectionFactory.JetStream(connection);
                 Volatile.Write(ref _connection, connection);

@@ -167,5 +167,6 @@ public sealed class NatsCredentialsTests : IAsyncLifetime
         Assert.Equal(FailureKind.Transient, e.Kind);
         Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
         Assert.Contains("-nats-url", e.Message, StringComparison.Ordinal);
+        Assert.Contains("connection refused", e.Message, StringComparison.Ordinal);
     }
 }

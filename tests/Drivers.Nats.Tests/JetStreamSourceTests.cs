@@ -37,14 +37,14 @@ public sealed class JetStreamSourceTests
         try
         {
             await PublishAsync(subject, "long job");
-            await using var first = Source(stream, ("nats-ack-wait", "1s"));
-            await using var second = Source(stream, ("nats-ack-wait", "1s"));
+            await using var first = Source(stream, ("nats-ack-wait", "2s"));
+            await using var second = Source(stream, ("nats-ack-wait", "2s"));
             var item = await FetchAsync(first);
-            Assert.Equal(TimeSpan.FromSeconds(1) / 3, ((ILeasedSource)first).LeaseRenewalInterval);
-            for (var i = 0; i < 8; i++)
+            Assert.Equal(TimeSpan.FromSeconds(2) / 3, ((ILeasedSource)first).LeaseRenewalInterval);
+            for (var i = 0; i < 10; i++)
             {
                 await ((ILeasedSource)first).RenewLeaseAsync(item, Ct);
-                Assert.Null(await second.FetchAsync(TimeSpan.Zero, Ct)); // 2.4 s in all, over twice the ack wait
+                Assert.Null(await second.FetchAsync(TimeSpan.Zero, Ct)); // 3 s in all, past the ack wait
                 await Task.Delay(300, Ct);
             }
             // No more renewals (procx died): the other procx gets it after the ack wait, delivered a second time.

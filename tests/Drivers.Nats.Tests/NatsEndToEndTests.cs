@@ -132,13 +132,13 @@ public sealed class NatsEndToEndTests
         {
             const string payload = "{\"id\":99,\"name\":\"survivor\"}";
             await PublishAsync(subject, payload);
-            var env = EndToEnd.Env("PROCX", NatsService.Url, ("NATS_STREAM", stream), ("NATS_ACK_WAIT", "2s"), ("DAEMON", "true"), ("DAEMON_INTERVAL", "200"), ("PASS_WORK_AS_STDIN", "true"));
+            var env = EndToEnd.Env("PROCX", NatsService.Url, ("NATS_STREAM", stream), ("NATS_ACK_WAIT", "3s"), ("DAEMON", "true"), ("DAEMON_INTERVAL", "200"), ("PASS_WORK_AS_STDIN", "true"));
 
             var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
             var firstErr = EndToEnd.CaptureStderr(first);
             await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
             // Past the ack wait while it runs: renewed (+WPI), so nobody else may take it.
-            await Task.Delay(2500, Ct);
+            await Task.Delay(4000, Ct);
             var consumer = await (await NatsService.JetStreamAsync()).GetConsumerAsync(stream, "procx", Ct);
             Assert.Equal(0, consumer.Info.NumRedelivered);
             first.Kill(); // SIGKILL, procx only

@@ -3,6 +3,7 @@ using Drivers.Aws;
 using Drivers.FileSystem;
 using Drivers.Gcp;
 using Drivers.RabbitMq;
+using Drivers.Nats;
 using Drivers.Redis;
 using Drivers.Sql;
 
@@ -20,6 +21,7 @@ internal static class BuiltInDrivers
         .AddAwsDrivers()
         .AddGcpDrivers()
         .AddRabbitMqDrivers()
+        .AddNatsDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

@@ -19,6 +19,12 @@ public sealed record KedaScaler(string Type, Func<KedaInput, IReadOnlyList<KeyVa
 
     /// <summary>True when the scaler counts work with a query the user writes (<c>-k8s-scale-query</c>): SQL sources.</summary>
     public bool NeedsQuery { get; init; }
+
+    /// <summary>
+    /// Whether the scaler fits these settings, for a driver with a mode KEDA cannot count (core NATS without a
+    /// stream); null for always. Where it does not, the manifest gets fixed workers and <c>NoKedaScaler</c>'s reason.
+    /// </summary>
+    public Func<SettingValues, bool>? AppliesTo { get; init; }
 }
 
 /// <summary>A secret setting handed to the scaler as TriggerAuthentication parameter <paramref name="Parameter"/>.</summary>

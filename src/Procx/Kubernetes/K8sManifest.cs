@@ -25,7 +25,7 @@ internal static class K8sManifest
     {
         var job = values.GetString(K8sSettings.Manifest) == "job";
         var name = values.GetString(K8sSettings.Name)!;
-        var scaler = source.Capabilities.Keda;
+        var scaler = source.Capabilities.Keda is { } keda && (keda.AppliesTo?.Invoke(values) ?? true) ? keda : null;
         var query = values.GetString(K8sSettings.ScaleQuery) is { Length: > 0 } q ? q : null;
         if (scaler is { NeedsQuery: true } && query is null)
         {

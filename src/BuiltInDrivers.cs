@@ -2,6 +2,7 @@ using Drivers.Core.Registry;
 using Drivers.Aws;
 using Drivers.FileSystem;
 using Drivers.Gcp;
+using Drivers.Mqtt;
 using Drivers.Redis;
 using Drivers.Sql;
 
@@ -18,6 +19,7 @@ internal static class BuiltInDrivers
         .AddRedisDrivers()
         .AddAwsDrivers()
         .AddGcpDrivers()
+        .AddMqttDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

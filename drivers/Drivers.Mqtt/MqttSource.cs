@@ -41,6 +41,7 @@ internal sealed class MqttSource : ISourceDriver, IBatchSource, IDeadLetterSourc
     private readonly SemaphoreSlim _connectGate = new(1, 1);
     private IMqttClient? _client;
     private int _connection;
+    private int _leaving;
     private DateTime _connectedAt;
     private DriverException? _fatal;
     private volatile bool _disposing;
@@ -309,6 +310,7 @@ internal sealed class MqttSource : ISourceDriver, IBatchSource, IDeadLetterSourc
                 _log.Debug($"reconnecting so that the broker sends the {what} message again", ("topic", delivery.Topic), ("packet_id", (int)delivery.PacketId));
                 if (_client is { IsConnected: true } client)
                 {
+                    Volatile.Write(ref _leaving, _connection);
                     await Run(() => client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken)).ConfigureAwait(false);
                 }
                 await ConnectLockedAsync(cancellationToken).ConfigureAwait(false);
@@ -498,7 +500,7 @@ internal sealed class MqttSource : ISourceDriver, IBatchSource, IDeadLetterSourc
 
     private Task OnDisconnected(MqttClientDisconnectedEventArgs e, int number)
     {
-        if (_disposing || number != Volatile.Read(ref _connection) || !e.ClientWasConnected)
+        if (_disposing || number != Volatile.Read(ref _connection) || number == Volatile.Read(ref _leaving) || !e.ClientWasConnected)
         {
             return Task.CompletedTask;
         }
@@ -507,11 +509,10 @@ internal sealed class MqttSource : ISourceDriver, IBatchSource, IDeadLetterSourc
             _fatal = _factory.Settings.Invalid(MqttSettings.ClientId,
                 $"another client connected to the MQTT broker at {_factory.Endpoint} with the client id '{_clientId}' and took over this procx's session; give each procx its own client id (several procx share a topic with -mqtt-topic '$share/GROUP/FILTER')");
         }
-        if (e.Reason != MqttClientDisconnectReason.NormalDisconnection || e.Exception is not null)
-        {
-            _log.Warn("the connection to the MQTT broker was lost; unacknowledged messages come again on the next connection",
-                ("endpoint", _factory.Endpoint), ("reason", ErrorText.Words(e.Reason.ToString())));
-        }
+        // Mosquitto 2.0 closes a session taken over by another client with the same id without saying so
+        // (measured): that case reads as a lost connection too.
+        _log.Warn("the connection to the MQTT broker was lost (broker stopped, network, or another client connected with the same -mqtt-client-id); unacknowledged messages come again on the next connection",
+            ("endpoint", _factory.Endpoint), ("client_id", _clientId), ("reason", e.Exception is { } error ? ErrorText.Describe(error) : ErrorText.Words(e.Reason.ToString())));
         return Task.CompletedTask;
     }
 

@@ -25,7 +25,7 @@ internal static class MqttSettings
     };
 
     public static readonly Setting ClientId = new("mqtt-client-id",
-        "Client id. procx: names its persistent session, so it must be stable across restarts and unique per procx (default: procx- and a hash of host, port and topic); pushx: default a random id")
+        "Client id. procx: names its persistent session, so it must be stable across restarts and unique per procx (default: procx and 16 hex digits of a hash of host, port and topic); pushx: default a random id")
     ;
 
     public static readonly Setting User = new("mqtt-user", "User name to connect with");

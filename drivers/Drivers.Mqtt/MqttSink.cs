@@ -108,9 +108,19 @@ internal sealed class MqttSink : ISinkDriver, IFailureTranslator
                 return connected;
             }
             _client?.Dispose();
+            _client = null;
             var client = _factory.CreateClient();
             var clientId = _factory.ConfiguredClientId ?? $"pushx-{Guid.NewGuid():N}"[..22];
-            await _factory.ConnectAsync(client, _factory.Options(clientId, persistent: false), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _factory.ConnectAsync(client, _factory.Options(clientId, persistent: false), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                client.Dispose();
+                _client = null;
+                throw;
+            }
             _client = client;
             return client;
         }

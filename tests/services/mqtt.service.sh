@@ -30,7 +30,6 @@ persistence_location $dir/data/
 autosave_interval 1
 autosave_on_changes true
 max_queued_messages 0
-max_inflight_messages 0
 user $(id -un)
 log_dest file $dir/mosquitto.log
 listener $port 127.0.0.1

@@ -6,25 +6,28 @@ using MQTTnet.Protocol;
 namespace Drivers.Mqtt.Tests;
 
 /// <summary>The shared source suite against Mosquitto: one persistent session (client id) per harness.</summary>
-public sealed class MqttSourceConformanceTests : SourceConformanceTests
+public class MqttSourceConformanceTests : SourceConformanceTests
 {
+    /// <summary>The -mqtt-protocol-version procx speaks.</summary>
+    protected virtual string ProtocolVersion => "5";
+
     protected override async Task<ISourceHarness> CreateHarnessAsync()
     {
         await MqttService.EnsureAsync();
-        var harness = new Harness();
+        var harness = new Harness(ProtocolVersion);
         // MQTT keeps messages only for sessions subscribed when they arrive: the session exists before any publish.
         await MqttService.CreateSessionAsync(harness.ClientId, harness.Topic);
         return harness;
     }
 
-    private sealed class Harness : ISourceHarness
+    private sealed class Harness(string protocolVersion) : ISourceHarness
     {
         public string Topic { get; } = MqttService.NewTopic("conformance");
 
         public string ClientId { get; } = MqttService.NewClientId();
 
         public ISourceDriver CreateSource() => DriverFactory.Source(MqttService.Registry, "mqtt",
-            MqttService.Flags(Topic, ("mqtt-client-id", ClientId), ("mqtt-wait", "1s")));
+            MqttService.Flags(Topic, ("mqtt-client-id", ClientId), ("mqtt-wait", "1s"), ("mqtt-protocol-version", protocolVersion)));
 
         public Task EnqueueAsync(byte[] payload) => MqttService.PublishAsync(Topic, payload);
 
@@ -34,6 +37,12 @@ public sealed class MqttSourceConformanceTests : SourceConformanceTests
 
         public async ValueTask DisposeAsync() => await MqttService.DeleteSessionAsync(ClientId);
     }
+}
+
+/// <summary>The same suite with procx speaking MQTT 3.1.1 (clean session off; no session expiry, no Receive Maximum).</summary>
+public sealed class MqttSource311ConformanceTests : MqttSourceConformanceTests
+{
+    protected override string ProtocolVersion => "3.1.1";
 }
 
 public sealed class MqttSinkConformanceTests : SinkConformanceTests

@@ -4,6 +4,7 @@ using Drivers.FileSystem;
 using Drivers.Gcp;
 using Drivers.RabbitMq;
 using Drivers.Nats;
+using Drivers.Mqtt;
 using Drivers.Redis;
 using Drivers.Sql;
 
@@ -22,6 +23,7 @@ internal static class BuiltInDrivers
         .AddGcpDrivers()
         .AddRabbitMqDrivers()
         .AddNatsDrivers()
+        .AddMqttDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

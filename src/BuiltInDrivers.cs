@@ -1,4 +1,5 @@
 using Drivers.Core.Registry;
+using Drivers.ActiveMq;
 using Drivers.Aws;
 using Drivers.FileSystem;
 using Drivers.Gcp;
@@ -18,6 +19,7 @@ internal static class BuiltInDrivers
         .AddRedisDrivers()
         .AddAwsDrivers()
         .AddGcpDrivers()
+        .AddActiveMqDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

@@ -34,6 +34,11 @@ internal sealed class ActiveMqSink(DriverContext context) : ISinkDriver, IFailur
                 _connection = await _factory.ConnectAsync(cancellationToken).ConfigureAwait(false);
             }
             var frame = new StompFrame("SEND").With("destination", _factory.Destination).With("persistent", "true");
+            if (_connection.Server.StartsWith("RabbitMQ", StringComparison.OrdinalIgnoreCase))
+            {
+                // RabbitMQ's MESSAGE message-id changes with each delivery: give the message an id of its own.
+                frame.With("amqp-message-id", Guid.NewGuid().ToString("N"));
+            }
             if (payload.Length is { } length && length > 1024 * 1024)
             {
                 frame.With("content-type", "application/octet-stream");

@@ -12,8 +12,9 @@ namespace Drivers.ActiveMq;
 /// <list type="bullet">
 /// <item>clear: ACK (waiting for its RECEIPT), then UNSUBSCRIBE;</item>
 /// <item>fail and release: UNSUBSCRIBE without an ACK, and the broker hands the message out again at once.
-/// Not NACK: ActiveMQ 5.17 drops a non-persistent message on a STOMP NACK and moves a persistent one
-/// straight to ActiveMQ.DLQ, and RabbitMQ's NACK requeues for ever;</item>
+/// Not NACK on ActiveMQ: 5.17 drops a non-persistent message on a STOMP NACK and moves a persistent one
+/// straight to ActiveMQ.DLQ. On RabbitMQ (CONNECTED server:RabbitMQ/…), whose UNSUBSCRIBE keeps unacknowledged
+/// messages until the connection closes, a NACK (which requeues there) comes first;</item>
 /// <item>-max-failures (<see cref="IDeadLetterSource"/>): a copy is SENT to <c>-activemq-dead-letter-name</c>
 /// and the original ACKed, in one STOMP transaction, so the message is in exactly one place;</item>
 /// <item>procx killed or the connection lost: nothing was acknowledged, so the broker redelivers it.</item>
@@ -78,7 +79,11 @@ internal sealed class ActiveMqSource : ISourceDriver, IDeadLetterSource, IFailur
             await DropAsync(subscription).ConfigureAwait(false);
             return null;
         }
-        var id = message["message-id"];
+        // RabbitMQ's message-id is per delivery; the producer's own id (amqp-message-id, which pushx sets there)
+        // is what stays the same across redeliveries, and what -max-failures counts by.
+        var id = connection.Server.StartsWith("RabbitMQ", StringComparison.OrdinalIgnoreCase) && message["amqp-message-id"] is { Length: > 0 } stable
+            ? stable
+            : message["message-id"];
         var templateData = TemplateData.FromPayloadBytes(message.Body.Span)
             .With("messageId", id)
             .With("destination", message["destination"])
@@ -166,7 +171,15 @@ internal sealed class ActiveMqSource : ISourceDriver, IDeadLetterSource, IFailur
         try
         {
             using var timeout = Timeout(cancellationToken);
-            await held.Subscription.Connection.UnsubscribeAsync(held.Subscription, timeout.Token).ConfigureAwait(false);
+            var connection = held.Subscription.Connection;
+            await connection.UnsubscribeAsync(held.Subscription, timeout.Token).ConfigureAwait(false);
+            if (connection.Server.StartsWith("RabbitMQ", StringComparison.OrdinalIgnoreCase))
+            {
+                // RabbitMQ keeps a cancelled subscription's unacknowledged messages on the connection until it
+                // closes; its NACK requeues (requeue defaults to true), which is the hand-back there. After the
+                // UNSUBSCRIBE, so that the requeued message cannot come straight back to this subscription.
+                await connection.SendWithReceiptAsync(new StompFrame("NACK").With("id", item.Receipt), timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

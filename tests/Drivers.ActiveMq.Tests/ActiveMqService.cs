@@ -102,7 +102,12 @@ internal sealed class StompBroker
         await using var connection = await ConnectAsync();
         foreach (var payload in payloads)
         {
-            await connection.SendWithReceiptAsync(new StompFrame("SEND", [new("destination", destination), new("persistent", "true")], payload), CancellationToken.None);
+            var frame = new StompFrame("SEND", [new("destination", destination), new("persistent", "true")], payload);
+            if (IsRabbit)
+            {
+                frame.With("amqp-message-id", Guid.NewGuid().ToString("N")); // as pushx does there: an id that survives redelivery
+            }
+            await connection.SendWithReceiptAsync(frame, CancellationToken.None);
         }
         await connection.DisconnectAsync(TimeSpan.FromSeconds(5));
     }

@@ -172,6 +172,19 @@ public sealed class ActiveMqBehaviourTests
         Assert.Contains(address, e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Idle_connection_lives_on_heart_beats_both_ways()
+    {
+        var address = Broker.Address;
+        var colon = address.LastIndexOf(':');
+        await using var connection = await Stomp.StompConnection.OpenAsync(
+            new Stomp.StompOptions(address[..colon], int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture)) { HeartBeat = TimeSpan.FromSeconds(1) }, Ct);
+        // Five agreed periods without a frame: only heart-beats kept it alive (the check fails it after two silent ones).
+        await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+        Assert.True(connection.IsOpen, $"the connection ended: {connection.Fault?.Message}");
+        await connection.SendWithReceiptAsync(new Stomp.StompFrame("SEND", [new("destination", "/queue/" + StompBroker.NewName("hb")), new("persistent", "false")], "x"u8.ToArray()), Ct);
+    }
+
     private static (string Address, string Ca) Tls()
     {
         var address = TestServices.Require("PROCX_TEST_ACTIVEMQ_TLS", "ActiveMQ's stomp+ssl connector");

@@ -69,7 +69,7 @@ public sealed class ActiveMqEndToEndTests
         var name = StompBroker.NewName("topic-e2e");
         var env = Broker.Env("PROCX", name);
         env["PROCX_ACTIVEMQ_TYPE"] = "topic";
-        var procx = ToolRunner.Start(ToolRunner.Procx, ["-daemon", "-exit-when-empty=false", "/bin/sh", "-c", "cat; exit 0"], env);
+        var procx = ToolRunner.Start(ToolRunner.Procx, ["-daemon", "-pass-work-as-stdin", "cat"], env);
         var stderr = new StringBuilder();
         procx.ErrorDataReceived += (_, e) => { lock (stderr) { stderr.AppendLine(e.Data); } };
         procx.BeginErrorReadLine();

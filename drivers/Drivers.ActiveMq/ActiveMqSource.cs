@@ -10,7 +10,7 @@ namespace Drivers.ActiveMq;
 /// Takes one message per fetch over STOMP 1.2, each on a subscription of its own (<c>ack:client-individual</c>,
 /// a prefetch of one), so that every message in flight can be settled alone:
 /// <list type="bullet">
-/// <item>clear: ACK (waiting for its RECEIPT), then UNSUBSCRIBE;</item>
+/// <item>clear: ACK, then UNSUBSCRIBE, whose RECEIPT confirms both;</item>
 /// <item>fail and release: UNSUBSCRIBE without an ACK, and the broker hands the message out again at once.
 /// Not NACK on ActiveMQ: 5.17 drops a non-persistent message on a STOMP NACK and moves a persistent one
 /// straight to ActiveMQ.DLQ. On RabbitMQ (CONNECTED server:RabbitMQ/…), whose UNSUBSCRIBE keeps unacknowledged
@@ -58,7 +58,7 @@ internal sealed class ActiveMqSource : ISourceDriver, IDeadLetterSource, IFailur
                 new("ack", "client-individual"),
                 new("activemq.prefetchSize", "1"), // ActiveMQ
                 new("prefetch-count", "1"),        // RabbitMQ
-            ], cancellationToken).ConfigureAwait(false);
+            ], cancellationToken, confirm: false).ConfigureAwait(false); // the MESSAGE (or an ERROR) is the answer
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -98,7 +98,11 @@ internal sealed class ActiveMqSource : ISourceDriver, IDeadLetterSource, IFailur
         };
     }
 
-    /// <summary>ACK, waiting for the broker's RECEIPT, then UNSUBSCRIBE. On a connection that broke meanwhile the claim is gone.</summary>
+    /// <summary>
+    /// ACK and UNSUBSCRIBE in one write, done when the UNSUBSCRIBE's RECEIPT arrives: the broker processes a
+    /// connection's frames in order, so the receipt confirms the ACK (a refused ACK is an ERROR that ends the
+    /// connection first). On a connection that broke meanwhile the claim is gone.
+    /// </summary>
     public async Task ClearAsync(WorkItem item, CancellationToken cancellationToken)
     {
         var held = (InFlight)item.DriverState!;
@@ -106,13 +110,12 @@ internal sealed class ActiveMqSource : ISourceDriver, IDeadLetterSource, IFailur
         try
         {
             using var timeout = Timeout(cancellationToken);
-            await connection.SendWithReceiptAsync(new StompFrame("ACK").With("id", item.Receipt), timeout.Token).ConfigureAwait(false);
+            await connection.UnsubscribeAsync(held.Subscription, timeout.Token, before: new StompFrame("ACK").With("id", item.Receipt)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             throw Lost("acknowledge", e);
         }
-        await DropAsync(held.Subscription).ConfigureAwait(false);
     }
 
     /// <summary>UNSUBSCRIBE without ACK: the broker redelivers the message at once (redelivered:true).</summary>

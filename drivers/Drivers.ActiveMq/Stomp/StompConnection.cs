@@ -185,7 +185,10 @@ internal sealed class StompConnection : IAsyncDisposable
     }
 
     /// <summary>Sends a frame with a <c>receipt</c> header and waits for its RECEIPT (or the ERROR, or the connection's end).</summary>
-    public async Task SendWithReceiptAsync(StompFrame frame, CancellationToken cancellationToken, Stream? body = null, long bodyLength = 0)
+    /// <param name="before">A frame written in the same write, ahead of this one (an ACK before its UNSUBSCRIBE): the broker
+    /// processes a connection's frames in order, so this frame's RECEIPT confirms it too, and one write saves a round
+    /// trip that TCP's delayed acknowledgements would stretch to tens of milliseconds.</param>
+    public async Task SendWithReceiptAsync(StompFrame frame, CancellationToken cancellationToken, Stream? body = null, long bodyLength = 0, StompFrame? before = null)
     {
         ThrowIfFaulted();
         var id = "r-" + NextId();
@@ -196,7 +199,7 @@ internal sealed class StompConnection : IAsyncDisposable
             frame.With("receipt", id);
             if (body is null)
             {
-                await WriteAsync(frame.Encode(), cancellationToken).ConfigureAwait(false);
+                await WriteAsync(before is null ? frame.Encode() : [.. before.Encode(), .. frame.Encode()], cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -214,8 +217,11 @@ internal sealed class StompConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Registers a subscription (its id is new on this connection) and sends SUBSCRIBE with a receipt.</summary>
-    public async Task<StompSubscription> SubscribeAsync(string destination, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a subscription (its id is new on this connection) and sends SUBSCRIBE, with a receipt waited for
+    /// when <paramref name="confirm"/> (without, a refused SUBSCRIBE still ends the connection with an ERROR).
+    /// </summary>
+    public async Task<StompSubscription> SubscribeAsync(string destination, IEnumerable<KeyValuePair<string, string>> headers, CancellationToken cancellationToken, bool confirm = true)
     {
         var subscription = new StompSubscription(this, "s-" + NextId(), destination);
         _subscriptions[subscription.Id] = subscription;
@@ -223,7 +229,14 @@ internal sealed class StompConnection : IAsyncDisposable
         {
             var frame = new StompFrame("SUBSCRIBE").With("id", subscription.Id).With("destination", destination);
             frame.Headers.AddRange(headers);
-            await SendWithReceiptAsync(frame, cancellationToken).ConfigureAwait(false);
+            if (confirm)
+            {
+                await SendWithReceiptAsync(frame, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendAsync(frame, cancellationToken).ConfigureAwait(false);
+            }
             return subscription;
         }
         catch
@@ -234,11 +247,12 @@ internal sealed class StompConnection : IAsyncDisposable
     }
 
     /// <summary>UNSUBSCRIBE: the broker takes back whatever it delivered on the subscription and did not see acknowledged.</summary>
-    public async Task UnsubscribeAsync(StompSubscription subscription, CancellationToken cancellationToken)
+    /// <param name="before">A frame to write ahead of the UNSUBSCRIBE in the same write (the ACK of its message).</param>
+    public async Task UnsubscribeAsync(StompSubscription subscription, CancellationToken cancellationToken, StompFrame? before = null)
     {
         _subscriptions.TryRemove(subscription.Id, out _);
         subscription.Complete(null);
-        await SendWithReceiptAsync(new StompFrame("UNSUBSCRIBE").With("id", subscription.Id), cancellationToken).ConfigureAwait(false);
+        await SendWithReceiptAsync(new StompFrame("UNSUBSCRIBE").With("id", subscription.Id), cancellationToken, before: before).ConfigureAwait(false);
     }
 
     /// <summary>DISCONNECT with a receipt (so every frame before it was processed), then the socket is closed.</summary>

@@ -173,6 +173,34 @@ public sealed class ActiveMqBehaviourTests
     }
 
     [Fact]
+    public async Task Fetch_and_clear_of_200_messages_in_process_each_once()
+    {
+        var name = StompBroker.NewName("rate");
+        var sent = Enumerable.Range(1, 200).Select(i => $"p{i:D3}").ToList();
+        try
+        {
+            await Broker.SendAsync("/queue/" + name, [.. sent.Select(Encoding.UTF8.GetBytes)]);
+            await using var source = DriverFactory.Source(StompBroker.Registry, "activemq", Broker.Flags(name));
+            var got = new List<string>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (await source.FetchAsync(TimeSpan.Zero, Ct) is { } item)
+            {
+                await using (item)
+                {
+                    got.Add(Encoding.UTF8.GetString(await item.Payload.ReadAllBytesAsync(Ct)));
+                    await source.ClearAsync(item, Ct);
+                }
+            }
+            TestContext.Current.SendDiagnosticMessage($"[rate] activemq in process, fetch + clear one at a time: {got.Count} in {clock.Elapsed.TotalSeconds:0.00}s (the last 0.5 s is the empty wait)");
+            Assert.Equal(sent, got.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            await Broker.PurgeAsync("/queue/" + name);
+        }
+    }
+
+    [Fact]
     public async Task Idle_connection_lives_on_heart_beats_both_ways()
     {
         var address = Broker.Address;

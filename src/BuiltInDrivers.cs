@@ -1,4 +1,5 @@
 using Drivers.Core.Registry;
+using Drivers.ActiveMq;
 using Drivers.Aws;
 using Drivers.FileSystem;
 using Drivers.Gcp;
@@ -24,6 +25,7 @@ internal static class BuiltInDrivers
         .AddRabbitMqDrivers()
         .AddNatsDrivers()
         .AddMqttDrivers()
+        .AddActiveMqDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

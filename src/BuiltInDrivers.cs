@@ -1,5 +1,6 @@
 using Drivers.Core.Registry;
 using Drivers.Aws;
+using Drivers.Etcd;
 using Drivers.FileSystem;
 using Drivers.Gcp;
 using Drivers.Redis;
@@ -18,6 +19,7 @@ internal static class BuiltInDrivers
         .AddRedisDrivers()
         .AddAwsDrivers()
         .AddGcpDrivers()
+        .AddEtcdDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

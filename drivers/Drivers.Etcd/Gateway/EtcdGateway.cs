@@ -282,7 +282,14 @@ internal sealed class EtcdGateway : IDisposable
                 }
             }
         }
-        var reason = last is null ? "unreachable" : ErrorText.NetworkReason(last) ?? ErrorText.OneLine(Innermost(last).Message);
+        var reason = last switch
+        {
+            null => "unreachable",
+            // etcd's TLS port closes a plain-HTTP connection without a word.
+            HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } when _endpoints.All(e => e.Scheme == Uri.UriSchemeHttp)
+                => "the connection closed without an answer: is it a TLS port (-etcd-tls-enable)?",
+            _ => ErrorText.NetworkReason(last) ?? ErrorText.OneLine(Innermost(last).Message),
+        };
         var where = _endpoints.Length == 1 ? _endpoints[0].Authority : string.Join(", ", _endpoints.Select(e => e.Authority));
         throw _settings.Unreachable("etcd", where, reason, last, EtcdSettings.Hosts);
     }

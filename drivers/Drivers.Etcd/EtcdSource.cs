@@ -107,66 +107,76 @@ internal sealed class EtcdSource : ISourceDriver, ILeasedSource
         {
             claimed.Add(EtcdKeys.Text(kv.Key![_claimPrefix.Length..]));
         }
-        var candidates = await _gateway.RangeAsync(new RangeRequest
-        {
-            Key = _key,
-            RangeEnd = _rangeEnd,
-            KeysOnly = true,
-            Limit = _rangeEnd is null ? null : claimed.Count + Lookahead + (EtcdKeys.StartsWith(_claimPrefix, _key) ? claims.Kvs?.Count ?? 0 : 0),
-        }, cancellationToken).ConfigureAwait(false);
-        var revision = candidates.Header?.Revision ?? 0;
-        var open = (candidates.Kvs ?? [])
-            .Where(kv => kv.Key is not null && !EtcdKeys.StartsWith(kv.Key, _claimPrefix))
-            .Select(kv => (Kv: kv, Text: EtcdKeys.Text(kv.Key!)))
-            .Where(c => !claimed.Contains(c.Text) && _book.IsAvailable(c.Text))
-            .OrderBy(c => _book.FailedLast(c.Text)) // stable: key order otherwise
-            .ToList();
-        if (open.Count == 0)
-        {
-            return (null, revision);
-        }
+        var limit = claimed.Count + Lookahead + (EtcdKeys.StartsWith(_claimPrefix, _key) ? claims.Kvs?.Count ?? 0 : 0);
+        long revision = 0;
         long lease = 0;
+        var from = _key;
         try
         {
-            foreach (var (kv, text) in open)
+            while (true)
             {
-                if (lease == 0)
+                var page = await _gateway.RangeAsync(new RangeRequest
                 {
-                    var grant = await _gateway.LeaseGrantAsync(_ttlSeconds, cancellationToken).ConfigureAwait(false);
-                    if (grant.Id == 0 || grant.Error is { Length: > 0 })
-                    {
-                        throw DriverException.Transient($"etcd at {_gateway.Endpoint} granted no lease for a claim: {grant.Error}");
-                    }
-                    lease = grant.Id;
-                }
-                var claimKey = ClaimKey(kv.Key!);
-                var txn = await _gateway.TxnAsync(new TxnRequest
-                {
-                    Compare = [Compare.ModRevisionIs(kv.Key!, kv.ModRevision), Compare.Absent(claimKey)],
-                    Success =
-                    [
-                        new RequestOp { Put = new PutRequest { Key = claimKey, Value = _identity, Lease = lease } },
-                        new RequestOp { Range = new RangeRequest { Key = kv.Key } },
-                    ],
+                    Key = from,
+                    RangeEnd = _rangeEnd,
+                    KeysOnly = true,
+                    Limit = _rangeEnd is null ? null : limit,
                 }, cancellationToken).ConfigureAwait(false);
-                if (!txn.Succeeded || txn.Responses is not [_, { Range.Kvs: [var taken] }])
+                if (revision == 0)
                 {
-                    continue; // another procx claimed it, or it changed since it was listed
+                    revision = page.Header?.Revision ?? 0; // the watch starts after the first listing
                 }
-                _held[lease] = 0;
-                _book.TryTake(text);
-                var value = taken.Value ?? [];
-                var claim = new Claim(kv.Key!, claimKey, lease, taken.ModRevision, value);
-                lease = 0; // handed to the item
-                return (new WorkItem(Payload.FromBytes(value))
+                var open = (page.Kvs ?? [])
+                    .Where(kv => kv.Key is not null && !EtcdKeys.StartsWith(kv.Key, _claimPrefix))
+                    .Select(kv => (Kv: kv, Text: EtcdKeys.Text(kv.Key!)))
+                    .Where(c => !claimed.Contains(c.Text) && _book.IsAvailable(c.Text))
+                    .OrderBy(c => _book.FailedLast(c.Text)) // stable: key order otherwise
+                    .ToList();
+                foreach (var (kv, text) in open)
                 {
-                    Key = text,
-                    Id = claim.ModRevision.ToString(CultureInfo.InvariantCulture),
-                    TemplateData = TemplateData.FromPayloadBytes(value).With("key", text),
-                    DriverState = claim,
-                }, revision);
+                    if (lease == 0)
+                    {
+                        var grant = await _gateway.LeaseGrantAsync(_ttlSeconds, cancellationToken).ConfigureAwait(false);
+                        if (grant.Id == 0 || grant.Error is { Length: > 0 })
+                        {
+                            throw DriverException.Transient($"etcd at {_gateway.Endpoint} granted no lease for a claim: {grant.Error}");
+                        }
+                        lease = grant.Id;
+                    }
+                    var claimKey = ClaimKey(kv.Key!);
+                    var txn = await _gateway.TxnAsync(new TxnRequest
+                    {
+                        Compare = [Compare.ModRevisionIs(kv.Key!, kv.ModRevision), Compare.Absent(claimKey)],
+                        Success =
+                        [
+                            new RequestOp { Put = new PutRequest { Key = claimKey, Value = _identity, Lease = lease } },
+                            new RequestOp { Range = new RangeRequest { Key = kv.Key } },
+                        ],
+                    }, cancellationToken).ConfigureAwait(false);
+                    if (!txn.Succeeded || txn.Responses is not [_, { Range.Kvs: [var taken] }])
+                    {
+                        continue; // another procx claimed it, or it changed since it was listed
+                    }
+                    _held[lease] = 0;
+                    _book.TryTake(text);
+                    var value = taken.Value ?? [];
+                    var claim = new Claim(kv.Key!, claimKey, lease, taken.ModRevision, value);
+                    lease = 0; // handed to the item
+                    return (new WorkItem(Payload.FromBytes(value))
+                    {
+                        Key = text,
+                        Id = claim.ModRevision.ToString(CultureInfo.InvariantCulture),
+                        TemplateData = TemplateData.FromPayloadBytes(value).With("key", text),
+                        DriverState = claim,
+                    }, revision);
+                }
+                // Every key of this page is claimed or done here: page on (keys cleared in place may fill it).
+                if (_rangeEnd is null || !page.More || page.Kvs is not { Count: > 0 } listed)
+                {
+                    return (null, revision);
+                }
+                from = [.. listed[^1].Key!, 0];
             }
-            return (null, revision);
         }
         finally
         {

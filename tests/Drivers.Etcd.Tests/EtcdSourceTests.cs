@@ -111,6 +111,34 @@ public sealed class EtcdSourceTests
     }
 
     [Fact]
+    public async Task Keys_cleared_in_place_do_not_hide_the_keys_after_them()
+    {
+        using var etcd = await EtcdService.ClientAsync();
+        var root = EtcdService.NewPrefix("inplace-paging");
+        try
+        {
+            var names = Enumerable.Range(1, 40).Select(i => $"{root}jobs/{i:D2}").ToList();
+            foreach (var name in names)
+            {
+                await etcd.PutAsync(name, name);
+            }
+            await using var source = Source(root); // no clear op: each key stays where it is
+            var seen = new List<string>();
+            while (await source.FetchAsync(TimeSpan.Zero, Ct) is { } item)
+            {
+                seen.Add(item.Key!);
+                await source.ClearAsync(item, Ct);
+            }
+            Assert.Equal(names, seen); // each once, in key order, past the first page of 16
+            Assert.Equal(40, (await etcd.ListAsync(root + "jobs/")).Count);
+        }
+        finally
+        {
+            await etcd.DeletePrefixAsync(root);
+        }
+    }
+
+    [Fact]
     public async Task Daemon_wait_watches_and_wakes_on_a_new_key_well_before_the_interval()
     {
         using var etcd = await EtcdService.ClientAsync();

@@ -20,6 +20,8 @@ export ETCDCTL_API=3
 ctl() { etcdctl --endpoints="127.0.0.1:$port" "$@"; }
 until ctl endpoint health >/dev/null 2>&1; do sleep 0.1; done
 
+left() { ctl get --prefix q/ --keys-only | awk 'NF' | wc -l; }
+
 # N keys q/item-00001… in transactions of 100 puts (etcd's --max-txn-ops is 128).
 fill() {
   ctl del --prefix q/ >/dev/null
@@ -30,11 +32,10 @@ for start in range(1, n + 1, 100):
     ops = [{"request_put": {"key": b(f"q/item-{i:05d}"), "value": b(f"item-{i:05d}")}} for i in range(start, min(n, start + 99) + 1)]
     print(json.dumps({"success": ops}))
 PY
-  [ "$(ctl get --prefix q/ --count-only -w fields | awk '/"Count"/ {print $3}')" = "$items" ]
+  [ "$(left)" = "$items" ]
 }
 now() { date +%s.%N; }
 rate() { python3 -c "import sys; n,s=int(sys.argv[1]),float(sys.argv[2]); print(f'| {sys.argv[3]} | {s:.2f} | {n/s:.0f} |')" "$items" "$1" "$2"; }
-left() { ctl get --prefix q/ --count-only -w fields | awk '/"Count"/ {print $3}'; }
 
 results="$root/bench/results/etcd.md"
 mkdir -p "$(dirname "$results")"

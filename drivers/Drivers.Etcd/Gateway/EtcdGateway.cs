@@ -150,8 +150,23 @@ internal sealed class EtcdGateway : IDisposable
         using var response = await SendAsync("/v3/watch", body, "watch keys", streaming: true, cancellationToken).ConfigureAwait(false);
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (true)
         {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                // The stream broke (etcd went down): look again, and let that fetch report the connection.
+                _log.Debug("the watch stream broke", ("endpoint", Current), ("error", ErrorText.OneLine(e.Message)));
+                return true;
+            }
+            if (line is null)
+            {
+                break;
+            }
             if (line.Length == 0)
             {
                 continue;
@@ -198,6 +213,10 @@ internal sealed class EtcdGateway : IDisposable
         catch (JsonException e)
         {
             throw DriverException.Transient($"etcd at {Current} gave an answer that is not the v3 JSON API's (to {what}): is -etcd-hosts an etcd 3.4+ client URL?", e);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            throw _settings.Unreachable("etcd", Current, ErrorText.NetworkReason(e) ?? "the connection broke", e, EtcdSettings.Hosts);
         }
     }
 

@@ -21,7 +21,7 @@ namespace Drivers.Etcd.Gateway;
 /// or no verification), and user/password auth (a token from <c>authenticate</c>, fetched again when etcd
 /// says it expired). Errors come out as <see cref="DriverException"/>s that name the setting to change.
 /// </summary>
-internal sealed class EtcdGateway : IDisposable
+internal sealed partial class EtcdGateway : IDisposable
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
 
@@ -354,101 +354,6 @@ internal sealed class EtcdGateway : IDisposable
         }
     }
 
-    private static bool IsInvalidToken(GatewayError e) =>
-        e.Code == 16 || (e.Message ?? e.Error ?? "").Contains("invalid auth token", StringComparison.Ordinal);
-
-    /// <summary>etcd's answer in one line that says what to change.</summary>
-    public DriverException Translate(GatewayError e, string what)
-    {
-        var message = ErrorText.OneLine((e.Message ?? e.Error ?? "").Replace("etcdserver: ", "", StringComparison.Ordinal));
-        return message switch
-        {
-            _ when message.Contains("user name is empty", StringComparison.Ordinal) || message.Contains("user name not found", StringComparison.Ordinal)
-                => _username is null
-                    ? _settings.Invalid(EtcdSettings.Username, $"etcd at {Current} has auth enabled: set -etcd-username and -etcd-password")
-                    : _settings.Invalid(EtcdSettings.Username, $"etcd at {Current} does not know user '{_username}'"),
-            _ when message.Contains("authentication failed", StringComparison.Ordinal)
-                => _settings.Invalid(EtcdSettings.Password, $"etcd at {Current} refused the credentials of user '{_username}'"),
-            _ when message.Contains("permission denied", StringComparison.Ordinal)
-                => _settings.Invalid(EtcdSettings.Username, $"etcd user '{_username}' may not {what} here (its roles need readwrite on the keys used, -etcd-claim-prefix too)"),
-            _ when message.Contains("request is too large", StringComparison.Ordinal) || message.Contains("larger than max", StringComparison.Ordinal)
-                => DriverException.DataError($"the value is larger than etcd at {Current} accepts (its --max-request-bytes, 1.5 MiB by default)"),
-            _ when e.Code is 3 or 9 or 11 or 12
-                => DriverException.Configuration($"etcd at {Current} refused to {what}: {message}"),
-            _ => DriverException.Transient($"etcd at {Current} could not {what}: {message}"),
-        };
-    }
-
-    private DriverException NotGateway(HttpStatusCode status, string text, string what)
-    {
-        if (text.Contains("HTTPS server", StringComparison.Ordinal))
-        {
-            return _settings.Invalid(EtcdSettings.TlsEnable, $"etcd at {Current} serves TLS: set -etcd-tls-enable or use an https:// endpoint");
-        }
-        if (status == HttpStatusCode.NotFound)
-        {
-            return _settings.Invalid(EtcdSettings.Hosts, $"{Current} has no etcd v3 JSON API (HTTP 404 for {what}): is it an etcd 3.4+ client URL?");
-        }
-        return DriverException.Transient($"etcd at {Current} answered HTTP {(int)status} (to {what}): {ErrorText.OneLine(text.Length > 200 ? text[..200] : text)}");
-    }
-
-    private void ConfigureTls(SslClientAuthenticationOptions options)
-    {
-        if (_settings.GetBool(EtcdSettings.TlsInsecure))
-        {
-            options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
-        else if (ExistingFile(EtcdSettings.TlsCa) is { } caFile)
-        {
-            var roots = new X509Certificate2Collection();
-            try
-            {
-                roots.ImportFromPemFile(caFile);
-            }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
-            {
-                throw _settings.Invalid(EtcdSettings.TlsCa, $"cannot read the CA certificate: {ErrorText.Describe(e)}");
-            }
-            if (roots.Count == 0)
-            {
-                throw _settings.Invalid(EtcdSettings.TlsCa, $"'{caFile}' holds no PEM certificate");
-            }
-            options.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            {
-                if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-                {
-                    return false;
-                }
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(roots);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-            };
-        }
-        if (ExistingFile(EtcdSettings.TlsCert) is { } certFile)
-        {
-            var keyFile = ExistingFile(EtcdSettings.TlsKey) ?? certFile;
-            try
-            {
-                options.ClientCertificates = [X509Certificate2.CreateFromPemFile(certFile, keyFile)];
-            }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
-            {
-                throw _settings.Invalid(EtcdSettings.TlsCert, $"cannot load the client certificate/key: {ErrorText.Describe(e)}");
-            }
-        }
-    }
-
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
-    }
-
     private static Uri[] ParseEndpoints(SettingValues settings, bool tls)
     {
         var text = settings.GetRequiredString(EtcdSettings.Hosts);
@@ -468,27 +373,6 @@ internal sealed class EtcdGateway : IDisposable
             endpoints.Add(new Uri(uri.GetLeftPart(UriPartial.Authority)));
         }
         return endpoints.Count > 0 ? [.. endpoints] : throw settings.MissingError(EtcdSettings.Hosts);
-    }
-
-    private static bool IsTlsFailure(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is AuthenticationException)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
     }
 
     public void Dispose()

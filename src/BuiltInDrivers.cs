@@ -1,6 +1,7 @@
 using Drivers.Core.Registry;
 using Drivers.ActiveMq;
 using Drivers.Aws;
+using Drivers.Etcd;
 using Drivers.FileSystem;
 using Drivers.Gcp;
 using Drivers.RabbitMq;
@@ -26,6 +27,7 @@ internal static class BuiltInDrivers
         .AddNatsDrivers()
         .AddMqttDrivers()
         .AddActiveMqDrivers()
+        .AddEtcdDrivers()
 #if WITH_MSSQL
         .AddSqlDriversWithMsSql();
 #else

@@ -37,6 +37,7 @@ public sealed partial class K8sManifestTests
         { "redis-pubsub", ["-redis-key", "events"] },
         { "gcp-bq", ["-gcp-bq-retrieve-query", "SELECT 1"] },
         { "gcp-firestore", ["-gcp-firestore-retrieve-collection", "jobs"] },
+        { "etcd", ["-etcd-hosts", "etcd:2379", "-etcd-retrieve-key", "jobs/", "-etcd-with-prefix"] },
     };
 
     [Theory]

@@ -39,6 +39,7 @@ public sealed partial class K8sManifestTests
         { "gcp-bq", ["-gcp-bq-retrieve-query", "SELECT 1"] },
         { "gcp-firestore", ["-gcp-firestore-retrieve-collection", "jobs"] },
         { "mqtt", ["-mqtt-topic", "jobs", "-mqtt-client-id", "worker"] },
+        { "etcd", ["-etcd-hosts", "etcd:2379", "-etcd-retrieve-key", "jobs/", "-etcd-with-prefix"] },
     };
 
     [Theory]

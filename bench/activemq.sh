@@ -13,6 +13,8 @@ address=${PROCX_TEST_ACTIVEMQ:?set PROCX_TEST_ACTIVEMQ=host:port (tests/services
 host=${address%:*}; port=${address##*:}
 [ -x "$bin/procx" ] || "$root/scripts/publish.sh" "$bin" >/dev/null
 client() { python3 "$root/bench/stomp_client.py" "$@"; }
+# The tests' PROCX_TEST_* variables are not procx settings (procx would warn about each).
+unset PROCX_TEST_ACTIVEMQ PROCX_TEST_ACTIVEMQ_TLS PROCX_TEST_ACTIVEMQ_CA
 now() { date +%s.%N; }
 rate() { python3 -c "import sys; n,s=int(sys.argv[1]),float(sys.argv[2]); print(f'| {sys.argv[3]} | {s:.2f} | {n/s:.0f} |')" "$n" "$1" "$2"; }
 queue="bench.$$"

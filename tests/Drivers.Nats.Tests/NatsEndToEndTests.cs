@@ -12,7 +12,7 @@ namespace Drivers.Nats.Tests;
 /// <summary>nats through the real, published (Native AOT) procx and pushx against a real nats-server.</summary>
 public sealed class NatsEndToEndTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    internal static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly byte[] Binary = [.. Enumerable.Range(0, 256).Select(i => (byte)i), 0, 0xff, 0xfe, 0x0d, 0x0a, 0xc3, 0x28];
 
@@ -121,161 +121,6 @@ public sealed class NatsEndToEndTests
     }
 
     [Fact]
-    public async Task Killed_procx_mid_job_the_message_is_processed_by_the_next_one()
-    {
-        var stream = NatsService.NewName("jskill");
-        var subject = await NatsService.CreateStreamAsync(stream);
-        var dir = Directory.CreateTempSubdirectory("procx-nats-kill-").FullName;
-        var pidFile = Path.Combine(dir, "child.pid");
-        var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
-        try
-        {
-            const string payload = "{\"id\":99,\"name\":\"survivor\"}";
-            await PublishAsync(subject, payload);
-            var env = EndToEnd.Env("PROCX", NatsService.Url, ("NATS_STREAM", stream), ("NATS_ACK_WAIT", "3s"), ("DAEMON", "true"), ("DAEMON_INTERVAL", "200"), ("PASS_WORK_AS_STDIN", "true"));
-
-            var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
-            var firstErr = EndToEnd.CaptureStderr(first);
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
-            // Past the ack wait while it runs: renewed (+WPI), so nobody else may take it.
-            await Task.Delay(4000, Ct);
-            var consumer = await (await NatsService.JetStreamAsync()).GetConsumerAsync(stream, "procx", Ct);
-            Assert.Equal(0, consumer.Info.NumRedelivered);
-            first.Kill(); // SIGKILL, procx only
-            Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture)).Kill();
-            await first.WaitForExitAsync(Ct);
-            first.Dispose();
-
-            var second = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
-            var secondErr = EndToEnd.CaptureStderr(second);
-            try
-            {
-                await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to process the message", secondErr);
-                await EndToEnd.WaitUntilAsync(async () =>
-                {
-                    var info = await (await NatsService.JetStreamAsync()).GetConsumerAsync(stream, "procx", Ct);
-                    return info.Info.NumAckPending == 0 && info.Info.NumPending == 0;
-                }, TimeSpan.FromSeconds(10), "the message to be acked", secondErr);
-                Assert.Equal(payload, await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(outDir)), Ct));
-            }
-            finally
-            {
-                EndToEnd.Stop(second);
-            }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-            await NatsService.DeleteStreamAsync(stream);
-        }
-    }
-
-    [Fact]
-    public async Task Concurrency_4_drains_500_messages_each_exactly_once()
-    {
-        var stream = NatsService.NewName("drain");
-        var subject = await NatsService.CreateStreamAsync(stream);
-        var log = Path.Combine(Path.GetTempPath(), $"procx-nats-drain-{Guid.NewGuid():N}.log");
-        try
-        {
-            var js = await NatsService.JetStreamAsync();
-            var sent = Enumerable.Range(1, 500).Select(i => $"job-{i}").ToList();
-            await Task.WhenAll(sent.Select(async p => (await js.PublishAsync(subject, Encoding.UTF8.GetBytes(p), NatsRawSerializer<byte[]>.Default, cancellationToken: Ct)).EnsureSuccess()));
-            const string child = "s=$(date +%s%N); sleep 0.02; printf '%s %s %s\\n' \"$s\" \"$(date +%s%N)\" \"$PROCX_PAYLOAD\" >> \"$DRAIN_LOG\"";
-            var env = EndToEnd.Env("PROCX", NatsService.Url, ("NATS_STREAM", stream));
-            env["DRAIN_LOG"] = log;
-            var clock = Stopwatch.StartNew();
-            var run = await ToolRunner.RunAsync(ToolRunner.Procx, ["-exit-when-empty", "-concurrency", "4", "-daemon-interval", "500", "sh", "-c", child], env, timeout: TimeSpan.FromMinutes(2));
-            Assert.True(run.ExitCode == 0, run.ToString());
-            var jobs = File.ReadAllLines(log).Select(l => l.Split(' ', 3)).Select(p => (Start: long.Parse(p[0], CultureInfo.InvariantCulture), End: long.Parse(p[1], CultureInfo.InvariantCulture), Payload: p[2])).ToList();
-            var duplicates = jobs.GroupBy(j => j.Payload).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}").ToList();
-            var lost = sent.Except(jobs.Select(j => j.Payload)).ToList();
-            TestContext.Current.SendDiagnosticMessage($"[nats drain] 500 messages, -concurrency 4: {jobs.Count} jobs in {clock.Elapsed.TotalSeconds:0.0}s, lost {lost.Count}, duplicated {duplicates.Count} {string.Join(' ', duplicates)}, most at once {MaxOverlap(jobs.Select(j => (j.Start, j.End)))}");
-            Assert.Empty(lost);
-            Assert.Empty(duplicates);
-            var overlap = MaxOverlap(jobs.Select(j => (j.Start, j.End)));
-            Assert.InRange(overlap, 2, 4);
-            var consumer = await js.GetConsumerAsync(stream, "procx", Ct);
-            Assert.Equal((0, 0UL), (consumer.Info.NumAckPending, consumer.Info.NumPending));
-        }
-        finally
-        {
-            File.Delete(log);
-            await NatsService.DeleteStreamAsync(stream);
-        }
-    }
-
-    [Fact]
-    public async Task Broker_restarted_mid_drain_procx_reconnects_and_nothing_is_lost()
-    {
-        _ = EndToEnd.NatsServer();
-        _ = await NatsService.ClientAsync(); // announces the shared server; this test runs its own
-        var port = EndToEnd.FreePort();
-        var dir = Directory.CreateTempSubdirectory("procx-nats-restart-").FullName;
-        var store = Directory.CreateDirectory(Path.Combine(dir, "store")).FullName;
-        var log = Path.Combine(dir, "jobs.log");
-        var url = $"nats://127.0.0.1:{port}";
-        Process? server = null;
-        Process? procx = null;
-        try
-        {
-            server = await EndToEnd.StartServerAsync(port, "-js", "-sd", store);
-            var sent = Enumerable.Range(1, 300).Select(i => $"m{i}").ToList();
-            await using (var client = new NatsConnection(NatsOpts.Default with { Url = url }))
-            {
-                var js = new NatsJSContext(client);
-                await js.CreateStreamAsync(new StreamConfig("RESTART", ["restart.>"]) { Storage = StreamConfigStorage.File }, Ct);
-                foreach (var p in sent)
-                {
-                    (await js.PublishAsync("restart.jobs", Encoding.UTF8.GetBytes(p), NatsRawSerializer<byte[]>.Default, cancellationToken: Ct)).EnsureSuccess();
-                }
-            }
-            var env = EndToEnd.Env("PROCX", url, ("NATS_STREAM", "RESTART"), ("NATS_ACK_WAIT", "3s"), ("DAEMON", "true"), ("DAEMON_INTERVAL", "200"), ("CONCURRENCY", "2"));
-            env["JOB_LOG"] = log;
-            procx = ToolRunner.Start(ToolRunner.Procx, ["sh", "-c", "sleep 0.01; printf '%s\\n' \"$PROCX_PAYLOAD\" >> \"$JOB_LOG\""], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
-            int Done() => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Done() >= 60), TimeSpan.FromSeconds(30), "the drain to get going", stderr);
-
-            server.Kill(); // mid-drain, jobs running and acks on their way
-            await server.WaitForExitAsync(Ct);
-            server.Dispose();
-            var atKill = Done();
-            await Task.Delay(1000, Ct);
-            server = await EndToEnd.StartServerAsync(port, "-js", "-sd", store);
-
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.ReadAllLines(log).Distinct().Count() >= sent.Count), TimeSpan.FromSeconds(60), "every message after the restart", stderr);
-            await using (var client = new NatsConnection(NatsOpts.Default with { Url = url }))
-            {
-                var js = new NatsJSContext(client);
-                await EndToEnd.WaitUntilAsync(async () =>
-                {
-                    var consumer = await js.GetConsumerAsync("RESTART", "procx", Ct);
-                    return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0;
-                }, TimeSpan.FromSeconds(30), "every message to be acked", stderr);
-            }
-            var done = File.ReadAllLines(log);
-            var lost = sent.Except(done).ToList();
-            var duplicates = done.GroupBy(l => l).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}").ToList();
-            TestContext.Current.SendDiagnosticMessage($"[nats restart] 300 messages, server killed after {atKill} jobs and restarted: {done.Length} jobs, lost {lost.Count}, duplicated {duplicates.Count} (at least once: a job whose ack the dead server never stored runs again) {string.Join(' ', duplicates)}");
-            Assert.Empty(lost);
-            Assert.False(procx.HasExited, "the daemon must survive the restart: " + stderr());
-        }
-        finally
-        {
-            if (procx is not null)
-            {
-                EndToEnd.Stop(procx);
-            }
-            if (server is not null)
-            {
-                EndToEnd.Stop(server);
-            }
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    [Fact]
     public async Task Tls_and_a_password_work_in_the_published_executables()
     {
         _ = EndToEnd.NatsServer();
@@ -351,7 +196,7 @@ public sealed class NatsEndToEndTests
         Assert.Contains("-nats-create-stream", pushHelp.StdoutText, StringComparison.Ordinal);
     }
 
-    private static async Task PublishAsync(string subject, string payload) =>
+    internal static async Task PublishAsync(string subject, string payload) =>
         (await (await NatsService.JetStreamAsync()).PublishAsync(subject, Encoding.UTF8.GetBytes(payload), NatsRawSerializer<byte[]>.Default, cancellationToken: Ct)).EnsureSuccess();
 
     /// <summary>Sends the request until procx has subscribed (no "no responders"), and returns its reply.</summary>
@@ -373,7 +218,7 @@ public sealed class NatsEndToEndTests
         }
     }
 
-    private static int MaxOverlap(IEnumerable<(long Start, long End)> jobs)
+    internal static int MaxOverlap(IEnumerable<(long Start, long End)> jobs)
     {
         var events = jobs.SelectMany(j => new[] { (At: j.Start, Delta: 1), (At: j.End, Delta: -1) }).OrderBy(e => e.At).ThenBy(e => e.Delta);
         int current = 0, max = 0;

@@ -19,6 +19,8 @@ public sealed partial class K8sManifestTests
         { "aws-sqs", ["-aws-sqs-queue-url", "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs"], "aws-sqs-queue", ["queueURL=https://sqs.eu-west-1.amazonaws.com/123456789012/jobs", "queueLength=5", "awsRegion=eu-west-1"] },
         { "gcp-pubsub", ["-gcp-pubsub-subscription", "jobs-sub"], "gcp-pubsub", ["subscriptionName=jobs-sub", "mode=SubscriptionSize", "value=5"] },
         { "gcp-gcs", ["-gcp-gcs-bucket", "work", "-gcp-gcs-key-prefix", "in/"], "gcp-storage", ["bucketName=work", "targetObjectCount=5", "blobPrefix=in/"] },
+        { "rabbitmq", ["-rabbitmq-url", "amqp://mq:5672/", "-rabbitmq-queue", "jobs"], "rabbitmq", ["protocol=amqp", "queueName=jobs", "mode=QueueLength", "value=5"] },
+        { "nats", ["-nats-stream", "JOBS", "-nats-consumer", "workers", "-nats-monitoring-endpoint", "nats:8222"], "nats-jetstream", ["natsServerMonitoringEndpoint=nats:8222", "account=$G", "stream=JOBS", "consumer=workers", "lagThreshold=5", "useHttps=false"] },
         { "activemq", ["-activemq-name", "jobs", "-activemq-management-endpoint", "amq-web:8161"], "activemq", ["managementEndpoint=amq-web:8161", "destinationName=jobs", "brokerName=localhost", "targetQueueSize=5"] },
         { "redis-list", ["-redis-host", "redis", "-redis-key", "jobs"], "redis", ["address=redis:6379", "listName=jobs", "listLength=5", "enableTLS=false"] },
         { "redis-stream", ["-redis-host", "redis", "-redis-key", "orders", "-redis-stream-consumer-group", "workers"], "redis-streams", ["address=redis:6379", "stream=orders", "consumerGroup=workers", "pendingEntriesCount=5", "enableTLS=false"] },

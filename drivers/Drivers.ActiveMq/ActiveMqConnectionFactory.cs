@@ -35,9 +35,9 @@ internal sealed class ActiveMqConnectionFactory : IFailureTranslator
         IsTopic = Destination.StartsWith("/topic/", StringComparison.Ordinal);
         var tls = settings.GetBool(ActiveMqSettings.EnableTls);
         var insecure = settings.GetBool(ActiveMqSettings.TlsInsecure);
-        var caFile = ExistingFile(ActiveMqSettings.TlsCaFile);
-        var certFile = ExistingFile(ActiveMqSettings.TlsCertFile);
-        var keyFile = ExistingFile(ActiveMqSettings.TlsKeyFile);
+        var caFile = _settings.GetExistingFile(ActiveMqSettings.TlsCaFile);
+        var certFile = _settings.GetExistingFile(ActiveMqSettings.TlsCertFile);
+        var keyFile = _settings.GetExistingFile(ActiveMqSettings.TlsKeyFile);
         if (!tls && (insecure || caFile is not null || certFile is not null))
         {
             log.Warn("TLS settings are ignored without -activemq-enable-tls");
@@ -167,7 +167,7 @@ internal sealed class ActiveMqConnectionFactory : IFailureTranslator
             DriverException.DataError($"the broker at {Endpoint} refused the message as too large ({s.ServerMessage})", e),
         StompErrorException s => DriverException.Transient($"the broker at {Endpoint} answered with an ERROR frame: {s.ServerMessage}", e),
         AuthenticationException => _settings.Invalid(ActiveMqSettings.TlsCaFile,
-            $"the TLS handshake with {Endpoint} failed (is its certificate signed by -activemq-tls-ca-file, and issued for this host name?): {ErrorText.Describe(Innermost(e))}"),
+            $"the TLS handshake with {Endpoint} failed (is its certificate signed by -activemq-tls-ca-file, and issued for this host name?): {ErrorText.Describe(ErrorText.Innermost(e))}"),
         StompProtocolException p => DriverException.Transient($"the broker at {Endpoint} broke the STOMP protocol ({p.Message}): is -activemq-address a STOMP port, and TLS set to match (-activemq-enable-tls)?", e),
         SocketException or TimeoutException or IOException when ErrorText.NetworkReason(e) is { } reason =>
             _settings.Unreachable("the STOMP broker", Endpoint, reason, e, ActiveMqSettings.Address),
@@ -180,22 +180,4 @@ internal sealed class ActiveMqConnectionFactory : IFailureTranslator
 
     private static bool Mentions(string text, params string[] words) =>
         words.Any(w => text.Contains(w, StringComparison.OrdinalIgnoreCase));
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
-    }
-
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
-    }
 }

@@ -49,9 +49,9 @@ internal sealed class MqttConnectionFactory : IFailureTranslator
         _keepAlive = settings.GetDuration(MqttSettings.KeepAlive);
         _tls = settings.GetBool(MqttSettings.EnableTls);
         _skipVerify = settings.GetBool(MqttSettings.TlsSkipVerify);
-        var caFile = ExistingFile(MqttSettings.TlsCaFile);
-        var certFile = ExistingFile(MqttSettings.TlsCertFile);
-        var keyFile = ExistingFile(MqttSettings.TlsKeyFile);
+        var caFile = _settings.GetExistingFile(MqttSettings.TlsCaFile);
+        var certFile = _settings.GetExistingFile(MqttSettings.TlsCertFile);
+        var keyFile = _settings.GetExistingFile(MqttSettings.TlsKeyFile);
         if (!_tls && (_skipVerify || caFile is not null || certFile is not null))
         {
             log.Warn("TLS settings are ignored without -mqtt-enable-tls");
@@ -166,7 +166,7 @@ internal sealed class MqttConnectionFactory : IFailureTranslator
                 : "the port is open but the MQTT handshake failed: is it a TLS port (-mqtt-enable-tls)?").ConfigureAwait(false);
             if (_tls && IsTlsFailure(e))
             {
-                throw _settings.Invalid(MqttSettings.TlsCaFile, $"the TLS handshake with the MQTT broker at {Endpoint} failed (is its certificate signed by -mqtt-tls-ca-file?): {ErrorText.Describe(Innermost(e))}");
+                throw _settings.Invalid(MqttSettings.TlsCaFile, $"the TLS handshake with the MQTT broker at {Endpoint} failed (is its certificate signed by -mqtt-tls-ca-file?): {ErrorText.Describe(ErrorText.Innermost(e))}");
             }
             throw _settings.Unreachable("the MQTT broker", Endpoint, reason, e, MqttSettings.Host, MqttSettings.Port);
         }
@@ -215,23 +215,5 @@ internal sealed class MqttConnectionFactory : IFailureTranslator
             }
         }
         return false;
-    }
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
-    }
-
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
     }
 }

@@ -30,8 +30,8 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
         var tlsOpts = new NatsTlsOpts { Mode = TlsMode.Auto };
         if (tls)
         {
-            var cert = ExistingFile(NatsSettings.TlsCertFile);
-            var key = ExistingFile(NatsSettings.TlsKeyFile);
+            var cert = _settings.GetExistingFile(NatsSettings.TlsCertFile);
+            var key = _settings.GetExistingFile(NatsSettings.TlsKeyFile);
             if ((cert is null) != (key is null))
             {
                 throw settings.Invalid(cert is null ? NatsSettings.TlsCertFile : NatsSettings.TlsKeyFile, "a client certificate needs both -nats-tls-cert-file and -nats-tls-key-file");
@@ -39,7 +39,7 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
             tlsOpts = new NatsTlsOpts
             {
                 Mode = TlsMode.Require,
-                CaFile = ExistingFile(NatsSettings.TlsCaFile),
+                CaFile = _settings.GetExistingFile(NatsSettings.TlsCaFile),
                 CertFile = cert,
                 KeyFile = key,
                 InsecureSkipVerify = settings.GetBool(NatsSettings.TlsInsecure),
@@ -85,9 +85,9 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
         {
             throw _settings.Invalid(NatsSettings.Username, "-nats-password needs -nats-username");
         }
-        var jwtFile = ExistingFile(NatsSettings.JwtFile);
-        var nkeyFile = ExistingFile(NatsSettings.NKeyFile);
-        if (ExistingFile(NatsSettings.CredsFile) is { } creds)
+        var jwtFile = _settings.GetExistingFile(NatsSettings.JwtFile);
+        var nkeyFile = _settings.GetExistingFile(NatsSettings.NKeyFile);
+        if (_settings.GetExistingFile(NatsSettings.CredsFile) is { } creds)
         {
             var text = File.ReadAllText(creds);
             var jwt = Block(text, "NATS USER JWT") ?? throw _settings.Invalid(NatsSettings.CredsFile, $"'{creds}' has no -----BEGIN NATS USER JWT----- block");
@@ -142,15 +142,6 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
         return start >= 0 && start + 1 < lines.Count && lines[start + 1].Length > 0 ? lines[start + 1] : null;
     }
 
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
-    }
-
     /// <summary>
     /// A client error as a one-line error naming what to change: refused credentials and bad TLS are
     /// configuration errors (exit 78), an unreachable server or a timeout is transient; null for an exception
@@ -166,10 +157,10 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
         NatsNoRespondersException or NatsJSPublishNoResponseException => DriverException.Transient($"no JetStream answered at {Endpoint} (is the server started with -js, and does a stream capture the subject?)", e),
         NatsNoReplyException or NatsTimeoutException or NatsJSTimeoutException or NatsJSApiNoResponseException or TimeoutException =>
             DriverException.Transient($"the NATS server at {Endpoint} did not answer in time", e),
-        NatsException n when IsTls(n) => _settings.Invalid(NatsSettings.TlsCaFile, $"the TLS handshake with NATS at {Endpoint} failed (is its certificate signed by -nats-tls-ca-file? is it a TLS port?): {ErrorText.OneLine(Innermost(n).Message)}"),
-        NatsException n when Innermost(n) is NatsServerException { IsAuthError: true } s => BadCredentials(s),
+        NatsException n when IsTls(n) => _settings.Invalid(NatsSettings.TlsCaFile, $"the TLS handshake with NATS at {Endpoint} failed (is its certificate signed by -nats-tls-ca-file? is it a TLS port?): {ErrorText.OneLine(ErrorText.Innermost(n).Message)}"),
+        NatsException n when ErrorText.Innermost(n) is NatsServerException { IsAuthError: true } s => BadCredentials(s),
         NatsException or SocketException or IOException =>
-            _settings.Unreachable("NATS", Endpoint, ErrorText.NetworkReason(e) ?? ErrorText.OneLine(Innermost(e).Message), e, NatsSettings.Url),
+            _settings.Unreachable("NATS", Endpoint, ErrorText.NetworkReason(e) ?? ErrorText.OneLine(ErrorText.Innermost(e).Message), e, NatsSettings.Url),
         _ => null,
     };
 
@@ -207,14 +198,5 @@ internal sealed class NatsConnectionFactory : IFailureTranslator
             }
         }
         return false;
-    }
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
     }
 }

@@ -150,9 +150,9 @@ internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
 
     private void ConfigureTls(string host)
     {
-        var caFile = ExistingFile(RabbitMqSettings.TlsCaFile);
-        var certFile = ExistingFile(RabbitMqSettings.TlsCertFile);
-        var keyFile = ExistingFile(RabbitMqSettings.TlsKeyFile);
+        var caFile = _settings.GetExistingFile(RabbitMqSettings.TlsCaFile);
+        var certFile = _settings.GetExistingFile(RabbitMqSettings.TlsCertFile);
+        var keyFile = _settings.GetExistingFile(RabbitMqSettings.TlsKeyFile);
         var skipVerify = _settings.GetBool(RabbitMqSettings.TlsSkipVerify);
         if (!Tls)
         {
@@ -214,15 +214,6 @@ internal sealed class RabbitMqClient : IFailureTranslator, IAsyncDisposable
     }
 
     public DriverException? Translate(Exception e) => _errors.Translate(e);
-
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
-    }
 
     private async Task CloseAsync()
     {

@@ -35,9 +35,9 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         _password = settings.GetString(RedisConnectionSettings.Password) is { Length: > 0 } p ? p : null;
         _tls = settings.GetBool(RedisConnectionSettings.EnableTls);
         _skipVerify = settings.GetBool(RedisConnectionSettings.TlsSkipVerify);
-        _caFile = ExistingFile(RedisConnectionSettings.TlsCaFile);
-        var certFile = ExistingFile(RedisConnectionSettings.TlsCertFile);
-        var keyFile = ExistingFile(RedisConnectionSettings.TlsKeyFile);
+        _caFile = _settings.GetExistingFile(RedisConnectionSettings.TlsCaFile);
+        var certFile = _settings.GetExistingFile(RedisConnectionSettings.TlsCertFile);
+        var keyFile = _settings.GetExistingFile(RedisConnectionSettings.TlsKeyFile);
         if (!_tls && (_skipVerify || _caFile is not null || certFile is not null))
         {
             log.Warn("TLS settings are ignored without -redis-enable-tls");
@@ -132,7 +132,7 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         DriverException d => d,
         OperationCanceledException => null,
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } when _tls && IsTlsFailure(e) =>
-            _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {ErrorText.Describe(Innermost(e))}"),
+            _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {ErrorText.Describe(ErrorText.Innermost(e))}"),
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } => BadCredentials(),
         // With a password the server refuses, the client only suspects authentication and says so in its message.
         RedisConnectionException c when c.Message.Contains("authentication failure", StringComparison.OrdinalIgnoreCase) => BadCredentials(),
@@ -194,23 +194,6 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         return false;
     }
 
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
-    }
-
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
-    }
 }
 
 /// <summary>One multiplexed Redis connection, opened on first use and reopened after a failed first attempt.</summary>

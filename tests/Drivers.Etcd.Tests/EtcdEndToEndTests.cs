@@ -127,8 +127,8 @@ public sealed class EtcdEndToEndTests
             var env = DrainEnv(root, null, ("PROCX_PASS_WORK_AS_STDIN", "true"), ("PROCX_DAEMON", "true"), ("PROCX_DAEMON_INTERVAL", "500"), ("PROCX_ETCD_CLAIM_TTL", "2s"));
 
             var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
-            var firstErr = CaptureStderr(first);
-            await WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
+            var firstErr = ToolProcesses.CaptureStderr(first);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
             Assert.Single(await etcd.ListAsync("procx-claims/" + root)); // claimed
             first.Kill(); // SIGKILL, procx only
             Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture)).Kill();
@@ -138,17 +138,17 @@ public sealed class EtcdEndToEndTests
 
             var clock = Stopwatch.StartNew();
             var second = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
-            var secondErr = CaptureStderr(second);
+            var secondErr = ToolProcesses.CaptureStderr(second);
             try
             {
-                await WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to run the key", secondErr);
-                await WaitUntilAsync(async () => (await etcd.ListAsync(root)).Count == 0, TimeSpan.FromSeconds(15), "the key to be cleared", secondErr);
+                await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to run the key", secondErr);
+                await ToolProcesses.WaitUntilAsync(async () => (await etcd.ListAsync(root)).Count == 0, TimeSpan.FromSeconds(15), "the key to be cleared", secondErr);
                 Assert.Equal(payload, await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(outDir)), Ct));
                 TestContext.Current.SendDiagnosticMessage($"etcd kill -9: recovered after {clock.Elapsed.TotalSeconds:0.0}s (claim TTL 2s); lost 0, duplicated 0");
             }
             finally
             {
-                Stop(second);
+                ToolProcesses.Stop(second);
             }
         }
         finally
@@ -190,7 +190,7 @@ public sealed class EtcdEndToEndTests
     [Fact]
     public async Task Daemon_reconnects_after_etcd_restarts_mid_drain_and_loses_nothing()
     {
-        var etcdBin = Environment.GetEnvironmentVariable("ETCD_SERVER_BIN") is { Length: > 0 } b ? b : Which("etcd");
+        var etcdBin = Environment.GetEnvironmentVariable("ETCD_SERVER_BIN") is { Length: > 0 } b ? b : ToolProcesses.Which("etcd");
         if (etcdBin is null)
         {
             TestServices.Require("ETCD_SERVER_BIN", "an etcd binary for a member of this test's own");
@@ -198,7 +198,7 @@ public sealed class EtcdEndToEndTests
         _ = await EtcdService.ClientAsync(); // announces the backend of the other tests; this one runs its own member
         var dir = Directory.CreateTempSubdirectory("procx-etcd-restart-").FullName;
         var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
-        var (client, peer) = (FreePort(), FreePort());
+        var (client, peer) = (ToolProcesses.FreePort(), ToolProcesses.FreePort());
         var address = $"127.0.0.1:{client.ToString(CultureInfo.InvariantCulture)}";
         Process? server = null;
         Process? procx = null;
@@ -213,9 +213,9 @@ public sealed class EtcdEndToEndTests
             }
             procx = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"sleep 0.05; printf '%s\\n' \"$PROCX_PAYLOAD\" >> '{outDir}/done'"],
                 DrainEnv("q/", address, ("PROCX_DAEMON", "true"), ("PROCX_DAEMON_INTERVAL", "500"), ("PROCX_CONCURRENCY", "2")));
-            var stderr = CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             string[] Done() => File.Exists(Path.Combine(outDir, "done")) ? File.ReadAllLines(Path.Combine(outDir, "done")) : [];
-            await WaitUntilAsync(() => Task.FromResult(Done().Length >= 30), TimeSpan.FromSeconds(60), "30 jobs before the restart", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Done().Length >= 30), TimeSpan.FromSeconds(60), "30 jobs before the restart", stderr);
 
             // etcd dies (SIGKILL) mid-drain and comes back on its data directory.
             server.Kill();
@@ -225,7 +225,7 @@ public sealed class EtcdEndToEndTests
             await Task.Delay(1500, Ct); // procx meets a dead server for a while (a fixed outage, not a wait for a condition)
             server = await StartEtcdAsync(etcdBin!, dir, client, peer);
 
-            await WaitUntilAsync(async () => (await etcd.ListAsync("q/")).Count == 0 && Done().Distinct().Count() == items.Count,
+            await ToolProcesses.WaitUntilAsync(async () => (await etcd.ListAsync("q/")).Count == 0 && Done().Distinct().Count() == items.Count,
                 TimeSpan.FromSeconds(90), "every key to be run and cleared after the restart", stderr);
             var done = Done();
             var duplicates = done.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => $"{g.Key}×{g.Count()}").ToList();
@@ -238,11 +238,11 @@ public sealed class EtcdEndToEndTests
         {
             if (procx is not null)
             {
-                Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             if (server is not null)
             {
-                Stop(server);
+                ToolProcesses.Stop(server);
             }
             Directory.Delete(dir, recursive: true);
         }
@@ -258,7 +258,7 @@ public sealed class EtcdEndToEndTests
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        await WaitUntilAsync(async () =>
+        await ToolProcesses.WaitUntilAsync(async () =>
         {
             try
             {
@@ -272,56 +272,4 @@ public sealed class EtcdEndToEndTests
         return server;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? diagnostics = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                Assert.Fail($"timed out after {timeout.TotalSeconds:0}s waiting for {what}. {diagnostics?.Invoke()}");
-            }
-            await Task.Delay(100, Ct);
-        }
-    }
-
-    private static Func<string> CaptureStderr(Process process)
-    {
-        var buffer = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (buffer)
-            {
-                buffer.AppendLine(e.Data);
-            }
-        };
-        process.BeginErrorReadLine();
-        return () =>
-        {
-            lock (buffer)
-            {
-                return "stderr: " + buffer;
-            }
-        };
-    }
-
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(10_000);
-        }
-        process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? Which(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 }

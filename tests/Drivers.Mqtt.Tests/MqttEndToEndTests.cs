@@ -14,7 +14,7 @@ public sealed class MqttEndToEndTests
     [Fact]
     public async Task Procx_child_piped_into_pushx_with_mosquitto_clients_at_both_ends()
     {
-        var mosquittoPub = EndToEnd.RequireProgram("mosquitto_pub", "the job is published with the broker's own client");
+        var mosquittoPub = ToolProcesses.RequireProgram("mosquitto_pub", "the job is published with the broker's own client", "mqtt");
         await MqttService.EnsureAsync();
         var source = MqttService.NewTopic("pipe-in");
         var target = MqttService.NewTopic("pipe-out");
@@ -91,14 +91,14 @@ public sealed class MqttEndToEndTests
             var env = EndToEnd.Env("PROCX", topic, worker).With(new() { ["PROCX_DAEMON"] = "true", ["PROCX_DAEMON_INTERVAL"] = "200" });
             var daemon = ToolRunner.Start(ToolRunner.Procx,
                 ["/bin/sh", "-c", $"if [ -e '{marker}' ]; then printf %s \"$PROCX_PAYLOAD\" >> '{done}'; else touch '{marker}'; exit 4; fi"], env);
-            var stderr = EndToEnd.CaptureStderr(daemon);
+            var stderr = ToolProcesses.CaptureStderr(daemon);
             try
             {
-                await EndToEnd.WaitUntilAsync(() => File.Exists(done), TimeSpan.FromSeconds(30), "the second attempt", stderr);
+                await ToolProcesses.WaitUntilAsync(() => File.Exists(done), TimeSpan.FromSeconds(30), "the second attempt", stderr);
             }
             finally
             {
-                EndToEnd.Stop(daemon);
+                ToolProcesses.Stop(daemon);
             }
             Assert.Equal("{\"id\":1}", await File.ReadAllTextAsync(done, Ct));
             Assert.Empty(await MqttService.PeekSessionAsync(worker));
@@ -127,23 +127,23 @@ public sealed class MqttEndToEndTests
             var env = EndToEnd.Env("PROCX", topic, worker).With(new() { ["PROCX_DAEMON"] = "true", ["PROCX_DAEMON_INTERVAL"] = "200" });
 
             var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
-            var firstErr = EndToEnd.CaptureStderr(first);
-            await EndToEnd.WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, TimeSpan.FromSeconds(30), "the first child", firstErr);
+            var firstErr = ToolProcesses.CaptureStderr(first);
+            await ToolProcesses.WaitUntilAsync(() => File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0, TimeSpan.FromSeconds(30), "the first child", firstErr);
             first.Kill(); // SIGKILL to procx alone
             Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture)).Kill();
             await first.WaitForExitAsync(Ct);
             first.Dispose();
 
             var second = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"printf %s \"$PROCX_PAYLOAD\" > '{outDir}'/job-$$"], env);
-            var secondErr = EndToEnd.CaptureStderr(second);
+            var secondErr = ToolProcesses.CaptureStderr(second);
             try
             {
-                await EndToEnd.WaitUntilAsync(() => Directory.GetFiles(outDir).Length > 0, TimeSpan.FromSeconds(30), "the second procx to run the message", secondErr);
+                await ToolProcesses.WaitUntilAsync(() => Directory.GetFiles(outDir).Length > 0, TimeSpan.FromSeconds(30), "the second procx to run the message", secondErr);
                 await Task.Delay(500, Ct); // a second run would show up here
             }
             finally
             {
-                EndToEnd.Stop(second);
+                ToolProcesses.Stop(second);
             }
             Assert.Equal(payload, await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(outDir)), Ct));
             Assert.Empty(await MqttService.PeekSessionAsync(worker));
@@ -191,9 +191,9 @@ public sealed class MqttEndToEndTests
     public async Task Daemon_reconnects_after_the_broker_restarts_mid_drain_and_loses_nothing()
     {
         var mosquitto = Environment.GetEnvironmentVariable("MOSQUITTO_BIN") is { Length: > 0 } bin ? bin
-            : EndToEnd.Which("mosquitto") ?? (File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : EndToEnd.RequireProgram("mosquitto", "this test restarts a mosquitto of its own"));
+            : ToolProcesses.Which("mosquitto") ?? (File.Exists("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : ToolProcesses.RequireProgram("mosquitto", "this test restarts a mosquitto of its own", "mqtt"));
         await MqttService.EnsureAsync(); // announces the shared backend; this test runs its own broker
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         var dir = Directory.CreateTempSubdirectory("procx-mqtt-restart-").FullName;
         var log = Path.Combine(dir, "ran.log");
         var conf = Path.Combine(dir, "mosquitto.conf");
@@ -227,9 +227,9 @@ public sealed class MqttEndToEndTests
                 ["PROCX_CONCURRENCY"] = "2",
             });
             procx = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"sleep 0.02; printf '%s\\n' \"$PROCX_PAYLOAD\" >> '{log}'"], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             int Ran() => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
-            await EndToEnd.WaitUntilAsync(() => Ran() >= 40, TimeSpan.FromSeconds(60), "40 jobs before the restart", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Ran() >= 40, TimeSpan.FromSeconds(60), "40 jobs before the restart", stderr);
 
             broker.Kill(); // SIGKILL: what persistence had saved is what the broker knows after the restart
             await broker.WaitForExitAsync(Ct);
@@ -237,7 +237,7 @@ public sealed class MqttEndToEndTests
             var atRestart = Ran();
             broker = await StartBrokerAsync(mosquitto, conf, port);
 
-            await EndToEnd.WaitUntilAsync(() => File.ReadAllLines(log).Distinct().Count() >= sent.Count, TimeSpan.FromSeconds(60), "every message after the restart", stderr);
+            await ToolProcesses.WaitUntilAsync(() => File.ReadAllLines(log).Distinct().Count() >= sent.Count, TimeSpan.FromSeconds(60), "every message after the restart", stderr);
             await Task.Delay(1000, Ct); // late duplicates would show up here
             var ran = File.ReadAllLines(log);
             var duplicates = ran.GroupBy(p => p).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}").ToList();
@@ -249,11 +249,11 @@ public sealed class MqttEndToEndTests
         {
             if (procx is not null)
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             if (broker is not null)
             {
-                EndToEnd.Stop(broker);
+                ToolProcesses.Stop(broker);
             }
             Directory.Delete(dir, recursive: true);
         }
@@ -264,7 +264,7 @@ public sealed class MqttEndToEndTests
         var broker = ToolRunner.Start(mosquitto, ["-c", conf]);
         broker.BeginOutputReadLine();
         broker.BeginErrorReadLine();
-        await EndToEnd.WaitUntilAsync(() =>
+        await ToolProcesses.WaitUntilAsync(() =>
         {
             try
             {

@@ -161,7 +161,7 @@ public sealed class MqttSourceTests
     [Fact]
     public async Task An_unreachable_broker_is_transient_and_names_host_and_port()
     {
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         await using var source = DriverFactory.Source(MqttService.Registry, "mqtt",
             new Dictionary<string, string> { ["mqtt-host"] = "127.0.0.1", ["mqtt-port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["mqtt-topic"] = "x" });
         var error = await Assert.ThrowsAsync<DriverException>(() => source.FetchAsync(TimeSpan.Zero, Ct));

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Drivers.Conformance;
+using static Drivers.Conformance.ToolProcesses;
 using Xunit;
 
 namespace Drivers.Nats.Tests;
@@ -24,56 +25,6 @@ internal static class EndToEnd
             env[$"{prefix}_{name}"] = value;
         }
         return env;
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? diagnostics = null)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                Assert.Fail($"timed out after {timeout.TotalSeconds:0}s waiting for {what}. {diagnostics?.Invoke()}");
-            }
-            await Task.Delay(50);
-        }
-    }
-
-    public static Func<string> CaptureStderr(Process process)
-    {
-        var buffer = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (buffer)
-            {
-                buffer.AppendLine(e.Data);
-            }
-        };
-        process.BeginErrorReadLine();
-        return () =>
-        {
-            lock (buffer)
-            {
-                return "stderr: " + buffer;
-            }
-        };
-    }
-
-    public static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(10_000);
-        }
-        process.Dispose();
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>nats-server: NATS_SERVER_BIN, else on PATH, else a skip (a failure under PROCX_TEST_REQUIRE_SERVICES=1).</summary>

@@ -24,7 +24,7 @@ public sealed class JetStreamSourceTests
     private static async Task<WorkItem> FetchAsync(ISourceDriver source, TimeSpan? within = null)
     {
         WorkItem? item = null;
-        await EndToEnd.WaitUntilAsync(async () => (item = await source.FetchAsync(TimeSpan.FromSeconds(1), Ct)) is not null,
+        await ToolProcesses.WaitUntilAsync(async () => (item = await source.FetchAsync(TimeSpan.FromSeconds(1), Ct)) is not null,
             within ?? TimeSpan.FromSeconds(10), "a message");
         return item!;
     }

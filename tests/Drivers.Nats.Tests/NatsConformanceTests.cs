@@ -157,7 +157,7 @@ internal sealed class CoreRequestHarness(NatsConnection client, string subject) 
     public Task<IReadOnlyList<byte[]>> RecoverableAsync() => Task.FromResult<IReadOnlyList<byte[]>>([]);
 
     public async Task WaitForRepliesAsync(int count) =>
-        await EndToEnd.WaitUntilAsync(() => Task.FromResult(Replies.Count >= count), TimeSpan.FromSeconds(10), $"{count} replies");
+        await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Replies.Count >= count), TimeSpan.FromSeconds(10), $"{count} replies");
 
     public async ValueTask DisposeAsync()
     {
@@ -205,7 +205,7 @@ public sealed class NatsCoreSinkConformanceTests : SinkConformanceTests
 
         public async Task<IReadOnlyList<byte[]>> ReceivedAsync(int expected)
         {
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(_received.Count >= expected), TimeSpan.FromSeconds(10), $"{expected} messages");
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(_received.Count >= expected), TimeSpan.FromSeconds(10), $"{expected} messages");
             return _received.ToList();
         }
 

@@ -97,7 +97,7 @@ public sealed class NatsCoreSourceTests
     private static async Task<WorkItem> FetchAsync(ISourceDriver source)
     {
         WorkItem? item = null;
-        await EndToEnd.WaitUntilAsync(async () => (item = await source.FetchAsync(TimeSpan.FromMilliseconds(500), Ct)) is not null,
+        await ToolProcesses.WaitUntilAsync(async () => (item = await source.FetchAsync(TimeSpan.FromMilliseconds(500), Ct)) is not null,
             TimeSpan.FromSeconds(10), "a request to arrive");
         return item!;
     }
@@ -111,7 +111,7 @@ public sealed class NatsCoreSourceTests
             Assert.Skip("the server's monitoring endpoint is not known (PROCX_TEST_NATS_MONITOR)");
         }
         using var http = new HttpClient();
-        await EndToEnd.WaitUntilAsync(async () => await SubscriptionsAsync(http, monitor, subject) == count, TimeSpan.FromSeconds(10), $"{count} subscriptions on {subject}");
+        await ToolProcesses.WaitUntilAsync(async () => await SubscriptionsAsync(http, monitor, subject) == count, TimeSpan.FromSeconds(10), $"{count} subscriptions on {subject}");
     }
 
     internal static async Task<int> SubscriptionsAsync(HttpClient http, string monitor, string subject)

@@ -49,7 +49,7 @@ public sealed class NatsCredentialsTests : IAsyncLifetime
     {
         foreach (var server in _servers)
         {
-            EndToEnd.Stop(server);
+            ToolProcesses.Stop(server);
         }
         Directory.Delete(_dir, recursive: true);
         return ValueTask.CompletedTask;
@@ -85,7 +85,7 @@ public sealed class NatsCredentialsTests : IAsyncLifetime
         var fetch = source.FetchAsync(TimeSpan.Zero, Ct);
         WorkItem? item = null;
         // Core NATS keeps nothing: publish until the waiting fetch has it.
-        await EndToEnd.WaitUntilAsync(async () =>
+        await ToolProcesses.WaitUntilAsync(async () =>
         {
             await sink.PushAsync(Payload.FromBytes("hello"u8.ToArray()), Ct);
             return await Task.WhenAny(fetch, Task.Delay(100, Ct)) == fetch && (item = await fetch) is not null;
@@ -162,7 +162,7 @@ public sealed class NatsCredentialsTests : IAsyncLifetime
     [Fact]
     public async Task An_unreachable_server_is_transient_and_names_the_url()
     {
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         var e = await RefusedAsync(new() { ["nats-url"] = $"nats://127.0.0.1:{port}" });
         Assert.Equal(FailureKind.Transient, e.Kind);
         Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);

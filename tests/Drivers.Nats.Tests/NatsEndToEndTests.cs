@@ -105,7 +105,7 @@ public sealed class NatsEndToEndTests
 
             var output = Path.Combine(dir, "out");
             ToolResult? again = null;
-            await EndToEnd.WaitUntilAsync(async () =>
+            await ToolProcesses.WaitUntilAsync(async () =>
             {
                 again = await ToolRunner.RunAsync(ToolRunner.Procx, ["sh", "-c", $"printf '%s %s' \"$PROCX_ATTEMPT\" \"$PROCX_PAYLOAD\" > '{output}'"], env);
                 return File.Exists(output);
@@ -125,7 +125,7 @@ public sealed class NatsEndToEndTests
     {
         _ = EndToEnd.NatsServer();
         _ = await NatsService.ClientAsync();
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         var dir = Directory.CreateTempSubdirectory("procx-nats-tls-").FullName;
         Process? server = null;
         try
@@ -154,7 +154,7 @@ public sealed class NatsEndToEndTests
         {
             if (server is not null)
             {
-                EndToEnd.Stop(server);
+                ToolProcesses.Stop(server);
             }
             Directory.Delete(dir, recursive: true);
         }

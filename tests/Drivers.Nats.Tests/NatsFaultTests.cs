@@ -29,8 +29,8 @@ public sealed class NatsFaultTests
             var env = EndToEnd.Env("PROCX", NatsService.Url, ("NATS_STREAM", stream), ("NATS_ACK_WAIT", "3s"), ("DAEMON", "true"), ("DAEMON_INTERVAL", "200"), ("PASS_WORK_AS_STDIN", "true"));
 
             var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
-            var firstErr = EndToEnd.CaptureStderr(first);
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
+            var firstErr = ToolProcesses.CaptureStderr(first);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
             // Past the ack wait while it runs: renewed (+WPI), so nobody else may take it.
             await Task.Delay(4000, Ct);
             var consumer = await (await NatsService.JetStreamAsync()).GetConsumerAsync(stream, "procx", Ct);
@@ -41,11 +41,11 @@ public sealed class NatsFaultTests
             first.Dispose();
 
             var second = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
-            var secondErr = EndToEnd.CaptureStderr(second);
+            var secondErr = ToolProcesses.CaptureStderr(second);
             try
             {
-                await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to process the message", secondErr);
-                await EndToEnd.WaitUntilAsync(async () =>
+                await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to process the message", secondErr);
+                await ToolProcesses.WaitUntilAsync(async () =>
                 {
                     var info = await (await NatsService.JetStreamAsync()).GetConsumerAsync(stream, "procx", Ct);
                     return info.Info.NumAckPending == 0 && info.Info.NumPending == 0;
@@ -54,7 +54,7 @@ public sealed class NatsFaultTests
             }
             finally
             {
-                EndToEnd.Stop(second);
+                ToolProcesses.Stop(second);
             }
         }
         finally
@@ -69,7 +69,7 @@ public sealed class NatsFaultTests
     {
         _ = EndToEnd.NatsServer();
         _ = await NatsService.ClientAsync(); // announces the shared server; this test runs its own
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         var dir = Directory.CreateTempSubdirectory("procx-nats-restart-").FullName;
         var store = Directory.CreateDirectory(Path.Combine(dir, "store")).FullName;
         var log = Path.Combine(dir, "jobs.log");
@@ -92,9 +92,9 @@ public sealed class NatsFaultTests
             var env = EndToEnd.Env("PROCX", url, ("NATS_STREAM", "RESTART"), ("NATS_ACK_WAIT", "3s"), ("DAEMON", "true"), ("DAEMON_INTERVAL", "200"), ("CONCURRENCY", "2"));
             env["JOB_LOG"] = log;
             procx = ToolRunner.Start(ToolRunner.Procx, ["sh", "-c", "sleep 0.01; printf '%s\\n' \"$PROCX_PAYLOAD\" >> \"$JOB_LOG\""], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             int Done() => File.Exists(log) ? File.ReadAllLines(log).Length : 0;
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Done() >= 60), TimeSpan.FromSeconds(30), "the drain to get going", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Done() >= 60), TimeSpan.FromSeconds(30), "the drain to get going", stderr);
 
             server.Kill(); // mid-drain, jobs running and acks on their way
             await server.WaitForExitAsync(Ct);
@@ -103,11 +103,11 @@ public sealed class NatsFaultTests
             await Task.Delay(1000, Ct);
             server = await EndToEnd.StartServerAsync(port, "-js", "-sd", store);
 
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.ReadAllLines(log).Distinct().Count() >= sent.Count), TimeSpan.FromSeconds(60), "every message after the restart", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(File.ReadAllLines(log).Distinct().Count() >= sent.Count), TimeSpan.FromSeconds(60), "every message after the restart", stderr);
             await using (var client = new NatsConnection(NatsOpts.Default with { Url = url }))
             {
                 var js = new NatsJSContext(client);
-                await EndToEnd.WaitUntilAsync(async () =>
+                await ToolProcesses.WaitUntilAsync(async () =>
                 {
                     var consumer = await js.GetConsumerAsync("RESTART", "procx", Ct);
                     return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0;
@@ -124,11 +124,11 @@ public sealed class NatsFaultTests
         {
             if (procx is not null)
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             if (server is not null)
             {
-                EndToEnd.Stop(server);
+                ToolProcesses.Stop(server);
             }
             Directory.Delete(dir, recursive: true);
         }

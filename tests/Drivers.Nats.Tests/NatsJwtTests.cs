@@ -62,7 +62,7 @@ public sealed class NatsJwtTests : IAsyncLifetime
             resolver: MEMORY
             resolver_preload: { {{account.GetPublicKey()}}: "{{accountJwt}}" }
             """);
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         _url = $"nats://127.0.0.1:{port}";
         _server = await EndToEnd.StartServerAsync(port, "-c", conf);
     }
@@ -71,7 +71,7 @@ public sealed class NatsJwtTests : IAsyncLifetime
     {
         if (_server is not null)
         {
-            EndToEnd.Stop(_server);
+            ToolProcesses.Stop(_server);
         }
         Directory.Delete(_dir, recursive: true);
         return ValueTask.CompletedTask;
@@ -106,7 +106,7 @@ public sealed class NatsJwtTests : IAsyncLifetime
         await using var sink = DriverFactory.Sink(NatsService.Registry, "nats", flags);
         var fetch = source.FetchAsync(TimeSpan.Zero, Ct);
         WorkItem? item = null;
-        await EndToEnd.WaitUntilAsync(async () =>
+        await ToolProcesses.WaitUntilAsync(async () =>
         {
             await sink.PushAsync(Payload.FromBytes("signed"u8.ToArray()), Ct);
             return await Task.WhenAny(fetch, Task.Delay(100, Ct)) == fetch && (item = await fetch) is not null;

@@ -243,7 +243,7 @@ public sealed class RabbitMqDriverTests
             {
                 await sink.PushAsync(Payload.FromBytes("stale"u8.ToArray()), Ct);
             }
-            await EndToEnd.WaitUntilAsync(async () => (await RabbitMqService.ReadyAsync(dead)) == 1, TimeSpan.FromSeconds(10), "the expired message in the dead-letter queue");
+            await ToolProcesses.WaitUntilAsync(async () => (await RabbitMqService.ReadyAsync(dead)) == 1, TimeSpan.FromSeconds(10), "the expired message in the dead-letter queue");
             Assert.Equal(0u, await RabbitMqService.ReadyAsync(queue));
         }
         finally

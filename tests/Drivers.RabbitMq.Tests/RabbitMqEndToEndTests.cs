@@ -130,15 +130,15 @@ public sealed class RabbitMqEndToEndTests
             // failed message is held for its backoff, and then releases it instead).
             var procx = ToolRunner.Start(ToolRunner.Procx,
                 ["-daemon", "-daemon-interval", "100", "-max-failures", "2", "-failure-backoff", "100ms", "/bin/sh", "-c", "exit 1"], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             try
             {
-                await EndToEnd.WaitUntilAsync(async () => stderr().Contains("failed 2 times; dead-lettered", StringComparison.Ordinal)
+                await ToolProcesses.WaitUntilAsync(async () => stderr().Contains("failed 2 times; dead-lettered", StringComparison.Ordinal)
                     && (await RabbitMqService.PeekAsync(dead)).Count == 1, TimeSpan.FromSeconds(30), "the message dead-lettered after 2 failures", stderr);
             }
             finally
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             Assert.Empty(await RabbitMqService.PeekAsync(queue));
             Assert.Equal(["poison"], (await RabbitMqService.PeekAsync(dead)).Select(Encoding.UTF8.GetString));
@@ -165,8 +165,8 @@ public sealed class RabbitMqEndToEndTests
             var env = EndToEnd.Env("PROCX", queue).With(new() { ["PROCX_PASS_WORK_AS_STDIN"] = "true", ["PROCX_DAEMON"] = "true", ["PROCX_DAEMON_INTERVAL"] = "200" });
 
             var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
-            var firstErr = EndToEnd.CaptureStderr(first);
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
+            var firstErr = ToolProcesses.CaptureStderr(first);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
             Assert.Equal(0u, await RabbitMqService.ReadyAsync(queue)); // held unacked by the first procx
             first.Kill(); // SIGKILL, procx only
             Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture)).Kill();
@@ -174,18 +174,18 @@ public sealed class RabbitMqEndToEndTests
             first.Dispose();
 
             // The broker requeues it when the dead procx's connection drops: no lease to wait out.
-            await EndToEnd.WaitUntilAsync(async () => await RabbitMqService.ReadyAsync(queue) == 1, TimeSpan.FromSeconds(10), "the broker to requeue the message");
+            await ToolProcesses.WaitUntilAsync(async () => await RabbitMqService.ReadyAsync(queue) == 1, TimeSpan.FromSeconds(10), "the broker to requeue the message");
             var second = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
-            var secondErr = EndToEnd.CaptureStderr(second);
+            var secondErr = ToolProcesses.CaptureStderr(second);
             try
             {
-                await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to process the message", secondErr);
-                await EndToEnd.WaitUntilAsync(async () => (await RabbitMqService.PeekAsync(queue)).Count == 0, TimeSpan.FromSeconds(10), "the message to be acked", secondErr);
+                await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(30), "the second procx to process the message", secondErr);
+                await ToolProcesses.WaitUntilAsync(async () => (await RabbitMqService.PeekAsync(queue)).Count == 0, TimeSpan.FromSeconds(10), "the message to be acked", secondErr);
                 Assert.Equal(payload, await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(outDir)), Ct));
             }
             finally
             {
-                EndToEnd.Stop(second);
+                ToolProcesses.Stop(second);
             }
             Assert.Empty(await RabbitMqService.PeekAsync(queue));
         }
@@ -208,10 +208,10 @@ public sealed class RabbitMqEndToEndTests
             await RabbitMqService.DeclareAsync(queue);
             await RabbitMqService.PublishAsync(queue, "{\"id\":5}"u8.ToArray());
             var procx = ToolRunner.Start(ToolRunner.Procx, ["-daemon", "-shutdown-timeout", "1s", "/bin/sh", "-c", $"touch '{started}'; exec sleep 60"], EndToEnd.Env("PROCX", queue));
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             try
             {
-                await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(started)), TimeSpan.FromSeconds(30), "the child to start", stderr);
+                await ToolProcesses.WaitUntilAsync(() => Task.FromResult(File.Exists(started)), TimeSpan.FromSeconds(30), "the child to start", stderr);
                 Assert.Equal(0u, await RabbitMqService.ReadyAsync(queue));
                 using (var term = Process.Start("kill", ["-TERM", procx.Id.ToString(CultureInfo.InvariantCulture)]))
                 {
@@ -223,7 +223,7 @@ public sealed class RabbitMqEndToEndTests
             }
             finally
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             // Nacked with requeue on the way out: ready again at once, for the next procx.
             Assert.Equal(["{\"id\":5}"], (await RabbitMqService.PeekAsync(queue)).Select(Encoding.UTF8.GetString));

@@ -50,8 +50,8 @@ public sealed class RabbitMqRestartTests
             var env = EndToEnd.Env("PROCX", "restart", url).With(new() { ["PROCX_DAEMON"] = "true", ["PROCX_DAEMON_INTERVAL"] = "200", ["LOG_FILE"] = log });
             procx = ToolRunner.Start(ToolRunner.Procx,
                 ["-concurrency", "2", "/bin/sh", "-c", "sleep 0.02; printf '%s\\n' \"$PROCX_PAYLOAD\" >> \"$LOG_FILE\""], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Lines(log).Count >= 40), TimeSpan.FromSeconds(60), "40 jobs before the restart", stderr);
+            var stderr = ToolProcesses.CaptureStderr(procx);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Lines(log).Count >= 40), TimeSpan.FromSeconds(60), "40 jobs before the restart", stderr);
 
             // A graceful stop (SIGTERM: connections closed with 320 CONNECTION_FORCED), then the same node again.
             await StopNodeAsync(node);
@@ -59,8 +59,8 @@ public sealed class RabbitMqRestartTests
             var during = Lines(log).Count;
             node = await StartNodeAsync(script, dir, amqp, dist, url);
 
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Lines(log).Distinct().Count() >= count), TimeSpan.FromSeconds(90), $"all {count} messages after the restart", stderr);
-            await EndToEnd.WaitUntilAsync(async () => await ReadyAsync(url) == 0, TimeSpan.FromSeconds(20), "the queue to be empty", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Lines(log).Distinct().Count() >= count), TimeSpan.FromSeconds(90), $"all {count} messages after the restart", stderr);
+            await ToolProcesses.WaitUntilAsync(async () => await ReadyAsync(url) == 0, TimeSpan.FromSeconds(20), "the queue to be empty", stderr);
             await Task.Delay(500, Ct); // a duplicate would be a requeued message run again: give one the time to show
             var ran = Lines(log);
             var lost = sent.Except(ran).ToList();
@@ -76,7 +76,7 @@ public sealed class RabbitMqRestartTests
         {
             if (procx is not null)
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             if (node is not null)
             {
@@ -94,7 +94,7 @@ public sealed class RabbitMqRestartTests
         var node = ToolRunner.Start(script, [dir, amqp.ToString(CultureInfo.InvariantCulture), dist.ToString(CultureInfo.InvariantCulture), name], env);
         node.BeginOutputReadLine();
         node.BeginErrorReadLine();
-        await EndToEnd.WaitUntilAsync(async () =>
+        await ToolProcesses.WaitUntilAsync(async () =>
         {
             try
             {
@@ -171,7 +171,7 @@ public sealed class RabbitMqConsumerTimeoutTests
             var run = await ToolRunner.RunAsync(ToolRunner.Procx, ["/bin/sh", "-c", "sleep 4"], EndToEnd.Env("PROCX", "long", url));
             Assert.True(run.ExitCode == 75, run.ToString());
             Assert.Contains("cannot ack the message", run.Stderr, StringComparison.Ordinal);
-            await EndToEnd.WaitUntilAsync(async () => await RabbitMqRestartTests.ReadyAsync(url, "long") == 1, TimeSpan.FromSeconds(10), "the message back in the queue");
+            await ToolProcesses.WaitUntilAsync(async () => await RabbitMqRestartTests.ReadyAsync(url, "long") == 1, TimeSpan.FromSeconds(10), "the message back in the queue");
         }
         finally
         {

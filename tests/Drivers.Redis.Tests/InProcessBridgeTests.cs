@@ -67,7 +67,7 @@ public sealed class InProcessBridgeTests
         {
             await FillAsync(client, source, 1);
             var env = BridgeEnv(source, target);
-            env["PUSHX_REDIS_PORT"] = EndToEnd.FreePort().ToString(CultureInfo.InvariantCulture); // nothing listens there
+            env["PUSHX_REDIS_PORT"] = ToolProcesses.FreePort().ToString(CultureInfo.InvariantCulture); // nothing listens there
 
             var inProcess = await ToolRunner.RunAsync(ToolRunner.Procx, ["pushx"], env);
             var spawned = await ToolRunner.RunAsync(ToolRunner.Procx, ["-in-process-pushx=false", "pushx"], env);
@@ -125,8 +125,8 @@ public sealed class InProcessBridgeTests
             env["PROCX_REDIS_LIST_LEASE"] = "2s"; // a dead worker's items go back to the list 2 s after it died
             using (var procx = ToolRunner.Start(ToolRunner.Procx, ["-daemon", "-concurrency", "4", "pushx"], env))
             {
-                var stderr = EndToEnd.CaptureStderr(procx);
-                await EndToEnd.WaitUntilAsync(async () => await client.GetDatabase().ListLengthAsync(target) >= 200, TimeSpan.FromSeconds(60), "200 items moved", stderr);
+                var stderr = ToolProcesses.CaptureStderr(procx);
+                await ToolProcesses.WaitUntilAsync(async () => await client.GetDatabase().ListLengthAsync(target) >= 200, TimeSpan.FromSeconds(60), "200 items moved", stderr);
                 procx.Kill(); // SIGKILL
                 await procx.WaitForExitAsync(Ct);
             }

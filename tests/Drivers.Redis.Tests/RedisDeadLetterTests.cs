@@ -50,7 +50,7 @@ public sealed class RedisDeadLetterTests
                 await source.FailAsync(first, Ct);
             }
             WorkItem? second = null;
-            await EndToEnd.WaitUntilAsync(async () => (second = await source.FetchAsync(TimeSpan.FromMilliseconds(100), Ct)) is not null, TimeSpan.FromSeconds(10), "the re-claim");
+            await ToolProcesses.WaitUntilAsync(async () => (second = await source.FetchAsync(TimeSpan.FromMilliseconds(100), Ct)) is not null, TimeSpan.FromSeconds(10), "the re-claim");
             await using (second)
             {
                 Assert.Equal(2, second!.DeliveryCount);
@@ -69,7 +69,7 @@ public sealed class RedisDeadLetterTests
     [Fact]
     public async Task Procx_max_failures_moves_a_poison_list_item_aside_and_goes_on()
     {
-        EndToEnd.RequireProgram("redis-cli", "the child records its work with redis-cli");
+        ToolProcesses.RequireProgram("redis-cli", "the child records its work with redis-cli", "redis");
         var client = await RedisService.ClientAsync();
         var db = client.GetDatabase();
         var key = RedisService.NewKey("e2e-dead");
@@ -85,17 +85,17 @@ public sealed class RedisDeadLetterTests
             });
             var done = RedisService.NewKey("e2e-dead-done");
             var procx = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"read -r line; case \"$line\" in *poison*) exit 1;; esac; redis-cli -h {RedisService.Host} -p {RedisService.Port} RPUSH '{done}' \"$line\" >/dev/null"], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             try
             {
-                await EndToEnd.WaitUntilAsync(async () => await db.ListLengthAsync(key + ":dead") == 1 && await db.ListLengthAsync(done) == 1,
+                await ToolProcesses.WaitUntilAsync(async () => await db.ListLengthAsync(key + ":dead") == 1 && await db.ListLengthAsync(done) == 1,
                     TimeSpan.FromSeconds(60), "the poison item in KEY:dead and the good one done", stderr);
                 Assert.Equal("{\"poison\":true}", (await db.ListRangeAsync(key + ":dead"))[0].ToString());
                 Assert.Equal(0, await db.ListLengthAsync(key));
             }
             finally
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
                 await RedisService.DeleteAsync(done);
             }
         }

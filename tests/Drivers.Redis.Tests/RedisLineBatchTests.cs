@@ -73,7 +73,7 @@ public sealed class RedisLineBatchTests
         {
             await pushx.StandardInput.WriteAsync("first\nsecond\n".AsMemory(), Ct);
             await pushx.StandardInput.FlushAsync(Ct);
-            await EndToEnd.WaitUntilAsync(async () => await client.GetDatabase().ListLengthAsync(key) == 2, TimeSpan.FromSeconds(10), "the two lines in the list before the input ends");
+            await ToolProcesses.WaitUntilAsync(async () => await client.GetDatabase().ListLengthAsync(key) == 2, TimeSpan.FromSeconds(10), "the two lines in the list before the input ends");
             Assert.False(pushx.HasExited);
 
             await pushx.StandardInput.WriteAsync("third\n".AsMemory(), Ct);
@@ -84,7 +84,7 @@ public sealed class RedisLineBatchTests
         }
         finally
         {
-            EndToEnd.Stop(pushx);
+            ToolProcesses.Stop(pushx);
             await RedisService.DeleteAsync(key);
         }
     }

@@ -32,7 +32,7 @@ public sealed class RedisListEndToEndTests
                 ["PUSHX_REDIS_KEY"] = target,
             });
             var procx = ToolRunner.Start(ToolRunner.Procx, ["pushx"], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
             try
             {
                 var sent = Enumerable.Range(1, 200)
@@ -42,8 +42,8 @@ public sealed class RedisListEndToEndTests
                 {
                     await LPushWithRedisCliAsync(source, batch);
                 }
-                await EndToEnd.WaitUntilAsync(async () => await db.ListLengthAsync(target) >= 200, TimeSpan.FromSeconds(180), "200 items at the target list", stderr);
-                await EndToEnd.WaitUntilAsync(async () => await HeldAsync(client, source) == 0, TimeSpan.FromSeconds(30), "the source and processing lists to drain", stderr);
+                await ToolProcesses.WaitUntilAsync(async () => await db.ListLengthAsync(target) >= 200, TimeSpan.FromSeconds(180), "200 items at the target list", stderr);
+                await ToolProcesses.WaitUntilAsync(async () => await HeldAsync(client, source) == 0, TimeSpan.FromSeconds(30), "the source and processing lists to drain", stderr);
 
                 var received = (await db.ListRangeAsync(target)).Select(v => Encoding.UTF8.GetString((byte[])v!)).ToList();
                 Assert.Equal(200, received.Count);
@@ -52,7 +52,7 @@ public sealed class RedisListEndToEndTests
             }
             finally
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
         }
         finally
@@ -65,7 +65,7 @@ public sealed class RedisListEndToEndTests
     [Fact]
     public async Task Procx_node_child_piped_into_pushx()
     {
-        var node = EndToEnd.RequireProgram("node", "the child of this test is a node script");
+        var node = ToolProcesses.RequireProgram("node", "the child of this test is a node script", "redis");
         var client = await RedisService.ClientAsync();
         var db = client.GetDatabase();
         var source = RedisService.NewKey("pipe-in");
@@ -147,8 +147,8 @@ public sealed class RedisListEndToEndTests
 
             // The first procx takes the item, then dies with kill -9 while its child runs.
             var first = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"echo $$ > '{pidFile}'; exec sleep 120"], env);
-            var firstErr = EndToEnd.CaptureStderr(first);
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
+            var firstErr = ToolProcesses.CaptureStderr(first);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(File.Exists(pidFile) && File.ReadAllText(pidFile).Trim().Length > 0), TimeSpan.FromSeconds(30), "the first child to start", firstErr);
             Assert.Equal(0, await db.ListLengthAsync(source)); // taken: it sits in the first worker's processing list
             first.Kill(); // SIGKILL, procx only; its orphaned child still runs
             Process.GetProcessById(int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture)).Kill();
@@ -158,17 +158,17 @@ public sealed class RedisListEndToEndTests
 
             // A new procx returns the dead worker's item once its lease lapses, and processes it once.
             var second = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
-            var secondErr = EndToEnd.CaptureStderr(second);
+            var secondErr = ToolProcesses.CaptureStderr(second);
             try
             {
-                await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(60), "the second procx to process the item", secondErr);
-                await EndToEnd.WaitUntilAsync(async () => await HeldAsync(client, source) == 0, TimeSpan.FromSeconds(30), "the item to be cleared", secondErr);
+                await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length > 0), TimeSpan.FromSeconds(60), "the second procx to process the item", secondErr);
+                await ToolProcesses.WaitUntilAsync(async () => await HeldAsync(client, source) == 0, TimeSpan.FromSeconds(30), "the item to be cleared", secondErr);
                 var outputs = Directory.GetFiles(outDir);
                 Assert.Equal(payload, await File.ReadAllTextAsync(Assert.Single(outputs), Ct));
             }
             finally
             {
-                EndToEnd.Stop(second);
+                ToolProcesses.Stop(second);
             }
         }
         finally
@@ -183,9 +183,9 @@ public sealed class RedisListEndToEndTests
     [InlineData("redis-stream")]
     public async Task Daemon_goes_on_after_redis_restarts(string driver)
     {
-        var redisServer = EndToEnd.RequireProgram("redis-server", "this test stops and restarts a redis-server of its own");
+        var redisServer = ToolProcesses.RequireProgram("redis-server", "this test stops and restarts a redis-server of its own", "redis");
         _ = await RedisService.ClientAsync(); // announces the backend of the other tests; this one runs its own server
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         var dir = Directory.CreateTempSubdirectory("procx-redis-restart-").FullName;
         var outDir = Directory.CreateDirectory(Path.Combine(dir, "out")).FullName;
         Process? server = null;
@@ -201,10 +201,10 @@ public sealed class RedisListEndToEndTests
                 ["PROCX_DAEMON_INTERVAL"] = "500",
             });
             procx = ToolRunner.Start(ToolRunner.Procx, ["/bin/sh", "-c", $"cat > '{outDir}'/job-$$"], env);
-            var stderr = EndToEnd.CaptureStderr(procx);
+            var stderr = ToolProcesses.CaptureStderr(procx);
 
             await PushAsync(driver, port, source, "{\"before\":\"restart\"}");
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 1), TimeSpan.FromSeconds(30), "the first item", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 1), TimeSpan.FromSeconds(30), "the first item", stderr);
 
             // Restart redis (without persistence: the stream's group is gone too) while the daemon waits on it
             // (BLMOVE / XREADGROUP BLOCK in flight).
@@ -214,7 +214,7 @@ public sealed class RedisListEndToEndTests
             server = await StartRedisServerAsync(redisServer, port, dir);
 
             await PushAsync(driver, port, source, "{\"after\":\"restart\"}");
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 2), TimeSpan.FromSeconds(90), "the item pushed after the restart", stderr);
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 2), TimeSpan.FromSeconds(90), "the item pushed after the restart", stderr);
             var contents = Directory.GetFiles(outDir).Select(File.ReadAllText).Order(StringComparer.Ordinal).ToList();
             Assert.Equal(["{\"after\":\"restart\"}", "{\"before\":\"restart\"}"], contents);
             Assert.False(procx.HasExited, "the daemon must survive the restart: " + stderr());
@@ -223,11 +223,11 @@ public sealed class RedisListEndToEndTests
         {
             if (procx is not null)
             {
-                EndToEnd.Stop(procx);
+                ToolProcesses.Stop(procx);
             }
             if (server is not null)
             {
-                EndToEnd.Stop(server);
+                ToolProcesses.Stop(server);
             }
             Directory.Delete(dir, recursive: true);
         }
@@ -238,7 +238,7 @@ public sealed class RedisListEndToEndTests
         var server = ToolRunner.Start(redisServer, ["--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", dir, "--save", "", "--appendonly", "no"]);
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
-        await EndToEnd.WaitUntilAsync(async () =>
+        await ToolProcesses.WaitUntilAsync(async () =>
         {
             try
             {
@@ -282,7 +282,7 @@ public sealed class RedisListEndToEndTests
     /// <summary><c>redis-cli LPUSH key v1 v2 …</c> as the issue does it; the client's LPUSH where redis-cli is not installed.</summary>
     private static async Task LPushWithRedisCliAsync(string key, IReadOnlyList<string> values)
     {
-        if (EndToEnd.Which("redis-cli") is { } cli)
+        if (ToolProcesses.Which("redis-cli") is { } cli)
         {
             var args = new List<string> { "-h", RedisService.Host, "-p", RedisService.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "LPUSH", key };
             args.AddRange(values);

@@ -42,7 +42,7 @@ public sealed class RedisPubSubSourceConformanceTests : SourceConformanceTests
             await previous;
             var channel = RedisChannel.Literal(_channel);
             var server = client.GetServer(client.GetEndPoints()[0]);
-            await EndToEnd.WaitUntilAsync(async () => await server.SubscriptionSubscriberCountAsync(channel) > 0, TimeSpan.FromSeconds(10), "the driver to subscribe");
+            await ToolProcesses.WaitUntilAsync(async () => await server.SubscriptionSubscriberCountAsync(channel) > 0, TimeSpan.FromSeconds(10), "the driver to subscribe");
             await client.GetSubscriber().PublishAsync(channel, payload);
         }
     }
@@ -71,7 +71,7 @@ public sealed class RedisPubSubSinkConformanceTests : SinkConformanceTests
 
         public async Task<IReadOnlyList<byte[]>> ReceivedAsync(int expected)
         {
-            await EndToEnd.WaitUntilAsync(() => Task.FromResult(_received.Count >= expected), TimeSpan.FromSeconds(10), $"{expected} messages");
+            await ToolProcesses.WaitUntilAsync(() => Task.FromResult(_received.Count >= expected), TimeSpan.FromSeconds(10), $"{expected} messages");
             return _received.ToList();
         }
 

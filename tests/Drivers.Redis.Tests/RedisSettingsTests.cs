@@ -109,7 +109,7 @@ public sealed class RedisSettingsTests
     [Fact]
     public async Task Unreachable_server_is_a_transient_error_naming_host_port_and_flags_without_the_clients_advice()
     {
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         await using var source = DriverFactory.Source(Registry, "redis-list", new Dictionary<string, string>
         {
             ["redis-host"] = "127.0.0.1", ["redis-port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["redis-key"] = "k",
@@ -122,9 +122,9 @@ public sealed class RedisSettingsTests
     [Fact]
     public async Task Password_is_sent_and_a_wrong_one_is_a_config_error_naming_the_setting()
     {
-        var redisServer = EndToEnd.RequireProgram("redis-server", "this test runs a password-protected redis-server of its own");
+        var redisServer = ToolProcesses.RequireProgram("redis-server", "this test runs a password-protected redis-server of its own", "redis");
         var dir = Directory.CreateTempSubdirectory("procx-redis-auth-").FullName;
-        var port = EndToEnd.FreePort();
+        var port = ToolProcesses.FreePort();
         var server = ToolRunner.Start(redisServer, ["--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--requirepass", "s3cret", "--dir", dir, "--save", "", "--appendonly", "no"]);
         server.BeginOutputReadLine();
@@ -138,7 +138,7 @@ public sealed class RedisSettingsTests
             };
             await using (var good = DriverFactory.Sink(Registry, "redis-list", Flags("s3cret")))
             {
-                await EndToEnd.WaitUntilAsync(async () =>
+                await ToolProcesses.WaitUntilAsync(async () =>
                 {
                     try
                     {
@@ -159,7 +159,7 @@ public sealed class RedisSettingsTests
         }
         finally
         {
-            EndToEnd.Stop(server);
+            ToolProcesses.Stop(server);
             Directory.Delete(dir, recursive: true);
         }
     }
@@ -167,8 +167,8 @@ public sealed class RedisSettingsTests
     [Fact]
     public async Task Tls_connects_with_the_ca_file_or_skip_verify_and_refuses_an_unknown_certificate()
     {
-        var redisServer = EndToEnd.RequireProgram("redis-server", "this test runs a TLS redis-server of its own");
-        var openssl = EndToEnd.RequireProgram("openssl", "this test makes a self-signed certificate");
+        var redisServer = ToolProcesses.RequireProgram("redis-server", "this test runs a TLS redis-server of its own", "redis");
+        var openssl = ToolProcesses.RequireProgram("openssl", "this test makes a self-signed certificate", "redis");
         var dir = Directory.CreateTempSubdirectory("procx-redis-tls-").FullName;
         Process? server = null;
         try
@@ -178,7 +178,7 @@ public sealed class RedisSettingsTests
             var made = await ToolRunner.RunAsync(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert]);
             Assert.True(made.ExitCode == 0, made.ToString());
-            var port = EndToEnd.FreePort();
+            var port = ToolProcesses.FreePort();
             server = ToolRunner.Start(redisServer, ["--bind", "127.0.0.1", "--port", "0", "--tls-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-cert-file", cert, "--tls-auth-clients", "no", "--dir", dir, "--save", "", "--appendonly", "no"]);
             server.BeginOutputReadLine();
@@ -191,7 +191,7 @@ public sealed class RedisSettingsTests
 
             await using (var withCa = DriverFactory.Sink(Registry, "redis-list", new Dictionary<string, string>(flags) { ["redis-tls-ca-file"] = cert }))
             {
-                await EndToEnd.WaitUntilAsync(async () =>
+                await ToolProcesses.WaitUntilAsync(async () =>
                 {
                     try
                     {
@@ -221,7 +221,7 @@ public sealed class RedisSettingsTests
         {
             if (server is not null)
             {
-                EndToEnd.Stop(server);
+                ToolProcesses.Stop(server);
             }
             Directory.Delete(dir, recursive: true);
         }

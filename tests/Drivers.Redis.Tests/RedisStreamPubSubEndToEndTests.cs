@@ -42,7 +42,7 @@ public sealed class RedisStreamPubSubEndToEndTests
             Assert.Equal(1, (await db.StreamPendingAsync(key, "jobs")).PendingMessageCount);
 
             ToolResult? again = null;
-            await EndToEnd.WaitUntilAsync(async () =>
+            await ToolProcesses.WaitUntilAsync(async () =>
             {
                 again = await ToolRunner.RunAsync(ToolRunner.Procx, [], procxEnv);
                 return again.Stdout.Length > 0;
@@ -65,7 +65,7 @@ public sealed class RedisStreamPubSubEndToEndTests
         // A one-shot procx waits for the next message, as the original did.
         var procx = ToolRunner.RunAsync(ToolRunner.Procx, [], EndToEnd.Env("PROCX", "redis-pubsub", channel), timeout: TimeSpan.FromSeconds(60));
         var server = client.GetServer(client.GetEndPoints()[0]);
-        await EndToEnd.WaitUntilAsync(async () => await server.SubscriptionSubscriberCountAsync(RedisChannel.Literal(channel)) > 0 || procx.IsCompleted,
+        await ToolProcesses.WaitUntilAsync(async () => await server.SubscriptionSubscriberCountAsync(RedisChannel.Literal(channel)) > 0 || procx.IsCompleted,
             TimeSpan.FromSeconds(30), "procx to subscribe");
         Assert.False(procx.IsCompleted, procx.IsCompleted ? (await procx).ToString() : "");
 

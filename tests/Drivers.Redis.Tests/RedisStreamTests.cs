@@ -172,7 +172,7 @@ public sealed class RedisStreamTests
             // Another procx (another consumer) claims it once it has been idle for 300ms.
             await using var second = DriverFactory.Source(RedisService.Registry, "redis-stream", flags);
             WorkItem? again = null;
-            await EndToEnd.WaitUntilAsync(async () => (again = await second.FetchAsync(TimeSpan.FromMilliseconds(200), Ct)) is not null, TimeSpan.FromSeconds(10), "the pending entry to be claimed");
+            await ToolProcesses.WaitUntilAsync(async () => (again = await second.FetchAsync(TimeSpan.FromMilliseconds(200), Ct)) is not null, TimeSpan.FromSeconds(10), "the pending entry to be claimed");
             await using (again)
             {
                 Assert.Equal(id, again!.Id);

@@ -17,7 +17,7 @@ internal sealed partial class EtcdGateway
         {
             options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
         }
-        else if (ExistingFile(EtcdSettings.TlsCa) is { } caFile)
+        else if (_settings.GetExistingFile(EtcdSettings.TlsCa) is { } caFile)
         {
             var roots = new X509Certificate2Collection();
             try
@@ -45,9 +45,9 @@ internal sealed partial class EtcdGateway
                 return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
             };
         }
-        if (ExistingFile(EtcdSettings.TlsCert) is { } certFile)
+        if (_settings.GetExistingFile(EtcdSettings.TlsCert) is { } certFile)
         {
-            var keyFile = ExistingFile(EtcdSettings.TlsKey) ?? certFile;
+            var keyFile = _settings.GetExistingFile(EtcdSettings.TlsKey) ?? certFile;
             try
             {
                 options.ClientCertificates = [X509Certificate2.CreateFromPemFile(certFile, keyFile)];
@@ -57,15 +57,6 @@ internal sealed partial class EtcdGateway
                 throw _settings.Invalid(EtcdSettings.TlsCert, $"cannot load the client certificate/key: {ErrorText.Describe(e)}");
             }
         }
-    }
-
-    private string? ExistingFile(Setting setting)
-    {
-        if (_settings.GetString(setting) is not { Length: > 0 } path)
-        {
-            return null;
-        }
-        return File.Exists(path) ? path : throw _settings.Invalid(setting, $"file '{path}' does not exist");
     }
 
     private static bool IsTlsFailure(Exception e)
@@ -78,14 +69,5 @@ internal sealed partial class EtcdGateway
             }
         }
         return false;
-    }
-
-    private static Exception Innermost(Exception e)
-    {
-        while (e.InnerException is not null)
-        {
-            e = e.InnerException;
-        }
-        return e;
     }
 }

@@ -290,7 +290,7 @@ internal sealed partial class EtcdGateway : IDisposable
             catch (HttpRequestException e) when (IsTlsFailure(e))
             {
                 throw _settings.Invalid(EtcdSettings.TlsCa,
-                    $"the TLS handshake with etcd at {_endpoints[index].Authority} failed (is it a TLS port, and is its certificate signed by -etcd-tls-ca?): {ErrorText.Describe(Innermost(e))}");
+                    $"the TLS handshake with etcd at {_endpoints[index].Authority} failed (is it a TLS port, and is its certificate signed by -etcd-tls-ca?): {ErrorText.Describe(ErrorText.Innermost(e))}");
             }
             catch (HttpRequestException e)
             {
@@ -307,7 +307,7 @@ internal sealed partial class EtcdGateway : IDisposable
             // etcd's TLS port closes a plain-HTTP connection without a word.
             HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } when _endpoints.All(e => e.Scheme == Uri.UriSchemeHttp)
                 => "the connection closed without an answer: is it a TLS port (-etcd-tls-enable)?",
-            _ => ErrorText.NetworkReason(last) ?? ErrorText.OneLine(Innermost(last).Message),
+            _ => ErrorText.NetworkReason(last) ?? ErrorText.OneLine(ErrorText.Innermost(last).Message),
         };
         var where = _endpoints.Length == 1 ? _endpoints[0].Authority : string.Join(", ", _endpoints.Select(e => e.Authority));
         throw _settings.Unreachable("etcd", where, reason, last, EtcdSettings.Hosts);

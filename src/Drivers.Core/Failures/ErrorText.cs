@@ -67,6 +67,16 @@ public static class ErrorText
     }
 
     /// <summary>An identifier in words: <c>UnableToConnect</c> → <c>unable to connect</c>, <c>IO_PathNotFound</c> → <c>io path not found</c>.</summary>
+    /// <summary>The exception at the bottom of <paramref name="e"/>'s inner exceptions: where a client library's wrapping started.</summary>
+    public static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+        return e;
+    }
+
     public static string Words(string identifier) => ResourceKeyText.Words(identifier);
 
     /// <summary>Escapes control characters (\n, \r, \t, \x1b, …) so the text stays on one line.</summary>

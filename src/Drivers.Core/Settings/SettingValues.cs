@@ -38,6 +38,16 @@ public sealed class SettingValues
     public TimeSpan GetDuration(Setting setting) =>
         GetString(setting) is { Length: > 0 } v ? ValueParsers.ParseDuration(v) ?? TimeSpan.Zero : TimeSpan.Zero;
 
+    /// <summary>The path a file setting names (a CA, a certificate, a key), or null when unset; an error naming the setting when no such file exists.</summary>
+    public string? GetExistingFile(Setting setting)
+    {
+        if (GetString(setting) is not { Length: > 0 } path)
+        {
+            return null;
+        }
+        return File.Exists(path) ? path : throw Invalid(setting, $"file '{path}' does not exist");
+    }
+
     /// <summary>A configuration error for this setting, naming its flag and env var.</summary>
     public DriverException Invalid(Setting setting, string problem) =>
         DriverException.Configuration($"{problem} (set -{setting.Name} or {setting.PrimaryEnvName(EnvPrefix)})");

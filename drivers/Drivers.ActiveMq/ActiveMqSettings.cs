@@ -26,7 +26,7 @@ internal static class ActiveMqSettings
 
     public static readonly Setting VirtualHost = new("activemq-vhost", "The CONNECT frame's host header: RabbitMQ's virtual host; ActiveMQ ignores it") { Default = "/" };
 
-    public static readonly Setting HeartBeat = new("activemq-heart-beat", "Heart-beat period both ways; a broker silent for twice this long is taken as gone (0s: none)")
+    public static readonly Setting HeartBeat = new("activemq-heart-beat", "Heart-beat period both ways; a broker silent for twice this long (at least this + 5s) is taken as gone (0s: none)")
     {
         Type = SettingType.Duration,
         Default = "10s",

@@ -405,6 +405,13 @@ internal sealed class StompConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// How long the broker may stay silent before the connection counts as dead: two agreed periods, and at least
+    /// the period plus 5 s, because a busy broker (a JVM pausing, a loaded machine) misses a short period's beat
+    /// without being gone, and a connection dropped for that loses the job running on it.
+    /// </summary>
+    internal TimeSpan SilenceAllowed => TimeSpan.FromTicks(Math.Max(2 * _expectEvery.Ticks, (_expectEvery + TimeSpan.FromSeconds(5)).Ticks));
+
     private async Task HeartBeatLoopAsync()
     {
         var tick = TimeSpan.FromMilliseconds(Math.Max(100, Math.Min(
@@ -416,9 +423,9 @@ internal sealed class StompConnection : IAsyncDisposable
             {
                 await Task.Delay(tick, _closing.Token).ConfigureAwait(false);
                 var now = Environment.TickCount64;
-                if (_expectEvery > TimeSpan.Zero && now - Volatile.Read(ref _lastRead) > 2 * _expectEvery.TotalMilliseconds)
+                if (_expectEvery > TimeSpan.Zero && now - Volatile.Read(ref _lastRead) > SilenceAllowed.TotalMilliseconds)
                 {
-                    SetFault(new TimeoutException($"no heart-beat from the broker for {2 * _expectEvery.TotalSeconds:0.#}s"));
+                    SetFault(new TimeoutException($"no heart-beat from the broker for {SilenceAllowed.TotalSeconds:0.#}s"));
                     _tcp.Dispose();
                     return;
                 }

@@ -8,12 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/artifacts/bin}
 items=${2:-20000}
 [ -x "$bin/procx" ] || "$root/scripts/publish.sh" "$bin" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-dir=$(mktemp -d)
-redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$dir" --daemonize yes --pidfile "$dir/pid" --logfile "$dir/log"
-trap 'kill "$(cat "$dir/pid")" 2>/dev/null; rm -rf "$dir"' EXIT
-cli() { redis-cli -p "$port" "$@"; }
-until cli ping >/dev/null 2>&1; do sleep 0.1; done
+# shellcheck source=bench/redis-of-its-own.sh
+. "$root/bench/redis-of-its-own.sh"
 
 fill() { cli del in out >/dev/null; seq -f 'item-%06g' 1 "$1" | sed 's/^/RPUSH in /' | cli >/dev/null; }
 now() { date +%s.%N; }

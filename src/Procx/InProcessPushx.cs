@@ -1,7 +1,6 @@
 using Drivers.Core;
 using Drivers.Core.Cli;
 using Drivers.Core.Contracts;
-using Drivers.Core.Failures;
 using Drivers.Core.Hosting;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
@@ -90,6 +89,7 @@ internal sealed class InProcessPushx : IAsyncDisposable
     public async Task<int> PushAsync(Payload payload, CancellationToken cancellationToken)
     {
         ISinkDriver? sink = null;
+        var pushed = false;
         try
         {
             sink = Take();
@@ -105,27 +105,27 @@ internal sealed class InProcessPushx : IAsyncDisposable
                     await sink.PushAsync(input, cancellationToken).ConfigureAwait(false);
                 }
             }
-            Return(sink);
+            pushed = true;
             return ExitCodes.Success;
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            // As the child would: one error line, its exit code. The sink may be broken: the next job gets a new one.
-            if (sink is not null)
-            {
-                await sink.DisposeAsync().ConfigureAwait(false);
-            }
-            var failure = Failure.Of(e, sink as IFailureTranslator);
-            Console.Error.WriteLine($"pushx: error: {ErrorText.OneLine(failure.Message)}");
-            return failure.ExitCode ?? FailurePolicy.ExitCode(failure.Kind);
+            // As the child would: one error line and the exit code pushx's own host gives the error.
+            var (code, message) = ToolHost.Classify(e);
+            Console.Error.WriteLine($"pushx: error: {message}");
+            return code;
         }
-        catch
+        finally
         {
-            if (sink is not null)
+            // A sink whose push failed or was cancelled may be broken: the next job gets a new one.
+            if (pushed)
+            {
+                Return(sink!);
+            }
+            else if (sink is not null)
             {
                 await sink.DisposeAsync().ConfigureAwait(false);
             }
-            throw;
         }
     }
 

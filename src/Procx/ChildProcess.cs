@@ -46,7 +46,33 @@ internal sealed class ChildProcess
         {
             argv.Add(arg);
         }
-        var start = ExecShim.Supported ? ExecShim.StartInfo(path, argv) : PlainStart(path, argv);
+        Process process;
+        try
+        {
+            process = Launch(StartInfo(options, delivery, path, argv, nativeShim: true), options.Command[0]);
+        }
+        catch (Win32Exception e) when (NativeShimRefused(e))
+        {
+            // The kernel would not execute the in-memory shim (a memfd in a noexec policy, no /proc): procx is
+            // its own shim from now on, slower but the same.
+            NativeShim.Refused();
+            process = Launch(StartInfo(options, delivery, path, argv, nativeShim: false), options.Command[0]);
+        }
+        // The shim makes its own group before it execs; doing it here as well closes the window in which a
+        // stop would signal a group that does not exist yet. Elsewhere this is the only call, and it loses
+        // when the child has already exec'd.
+        var leadsGroup = NativeMethods.LeadOwnGroup(process.Id) || ExecShim.Supported;
+        return new ChildProcess(process, leadsGroup);
+    }
+
+    private const int EPERM = 1;
+    private const int ENOENT = 2;
+    private const int ENOEXEC = 8;
+    private const int EACCES = 13;
+
+    private static ProcessStartInfo StartInfo(JobOptions options, PayloadDelivery delivery, string path, List<string> argv, bool nativeShim)
+    {
+        var start = ExecShim.Supported ? ExecShim.StartInfo(path, argv, nativeShim) : PlainStart(path, argv);
         start.UseShellExecute = false;
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = false;
@@ -60,22 +86,25 @@ internal sealed class ChildProcess
             }
         }
         delivery.AddToEnvironment(start.Environment);
+        return start;
+    }
 
-        Process process;
+    /// <summary>Whether the kernel refused to execute the native shim itself (not the command: the shim reports that).</summary>
+    private static bool NativeShimRefused(Win32Exception e) =>
+        ExecShim.Supported && NativeShim.Path is not null && e.NativeErrorCode is EACCES or ENOEXEC or ENOENT or EPERM;
+
+    /// <summary>Starts it; a start that fails is a failure of the job, with exit 127.</summary>
+    private static Process Launch(ProcessStartInfo start, string command)
+    {
         try
         {
-            process = ExecShim.Supported ? SpawnThread.Start(start) : Process.Start(start) ?? throw new Win32Exception("no process");
+            return ExecShim.Supported ? SpawnThread.Start(start) : Process.Start(start) ?? throw new Win32Exception("no process");
         }
-        catch (Win32Exception e)
+        catch (Win32Exception e) when (!NativeShimRefused(e))
         {
             var kind = ExecShim.Supported ? FailureKind.Transient : FailureKind.Configuration;
-            throw new HostFailureException(kind, $"could not start '{options.Command[0]}': {ErrorText.Describe(e)}", ExitCodes.ChildNotStartable, e);
+            throw new HostFailureException(kind, $"could not start '{command}': {ErrorText.Describe(e)}", ExitCodes.ChildNotStartable, e);
         }
-        // The shim makes its own group before it execs; doing it here as well closes the window in which a
-        // stop would signal a group that does not exist yet. Elsewhere this is the only call, and it loses
-        // when the child has already exec'd.
-        var leadsGroup = NativeMethods.LeadOwnGroup(process.Id) || ExecShim.Supported;
-        return new ChildProcess(process, leadsGroup);
     }
 
     /// <summary>

@@ -56,15 +56,32 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         Endpoint = $"{_host}:{_port}";
     }
 
+    /// <summary>The server version assumed without asking (INFO): 6.2 brought BLMOVE and LMOVE.</summary>
+    private static readonly Version RedisVersion = new(6, 2);
+
+    /// <summary>
+    /// Commands the client would send to discover a cluster or a server's role, which we never need. Without
+    /// INFO it would probe for a replica by writing a throw-away key (SET … PX 1 NX) into the user's database;
+    /// none of the drivers sends SET itself (their scripts' SET runs in the server). A replica still answers a
+    /// write with READONLY, which says to point -redis-host at the primary.
+    /// </summary>
+    private static readonly string[] OneServer = ["CLUSTER", "INFO", "SET"];
+
+    /// <summary>Commands that make the client open its subscription connection.</summary>
+    private static readonly string[] Subscribing = ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"];
+
     /// <summary><c>host:port</c>, for messages.</summary>
     public string Endpoint { get; }
 
     public string Key => _settings.GetRequiredString(RedisConnectionSettings.Key);
 
-    /// <summary>A lazily opened connection. <paramref name="blocking"/> connections carry one blocking command at a time.</summary>
-    public RedisConnection Create(bool blocking = false) => new(this, blocking);
+    /// <summary>
+    /// A lazily opened connection. <paramref name="blocking"/> connections carry one blocking command at a time;
+    /// only a <paramref name="subscriber"/> opens the client's second connection, for SUBSCRIBE.
+    /// </summary>
+    public RedisConnection Create(bool blocking = false, bool subscriber = false) => new(this, blocking, subscriber);
 
-    internal async Task<ConnectionMultiplexer> ConnectAsync(bool blocking)
+    internal async Task<ConnectionMultiplexer> ConnectAsync(bool blocking, bool subscriber)
     {
         var options = new ConfigurationOptions
         {
@@ -78,11 +95,14 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
             Password = _password,
             Ssl = _tls,
             // One server, one short-lived process: no tie-breaker key, no configuration-change channel, no
-            // cluster discovery, and the thread pool instead of the client's own spinning I/O threads (which
-            // made a one-shot push slow under load). The reliable-queue commands are unaffected.
+            // cluster discovery, no INFO round trips to learn the server's version and role (the commands we send
+            // say what they need: BLMOVE is 6.2), no second connection for SUBSCRIBE unless this one subscribes,
+            // and the thread pool instead of the client's own spinning I/O threads (which made a one-shot push
+            // slow under load). A one-shot push is then one connection and its handshake, then the command.
             TieBreaker = "",
             ConfigurationChannel = "",
-            CommandMap = CommandMap.Create(["CLUSTER"], available: false),
+            CommandMap = CommandMap.Create([.. OneServer, .. subscriber ? [] : Subscribing], available: false),
+            DefaultVersion = RedisVersion,
             SocketManager = SocketManager.ThreadPool,
         };
         options.EndPoints.Add(_host, _port);
@@ -197,7 +217,7 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
 }
 
 /// <summary>One multiplexed Redis connection, opened on first use and reopened after a failed first attempt.</summary>
-internal sealed class RedisConnection(RedisConnectionFactory factory, bool blocking) : IAsyncDisposable
+internal sealed class RedisConnection(RedisConnectionFactory factory, bool blocking, bool subscriber) : IAsyncDisposable
 {
     /// <summary>The longest a blocking command is asked to wait server-side before the caller loops.</summary>
     public static readonly TimeSpan MaxBlock = TimeSpan.FromSeconds(2);
@@ -216,7 +236,7 @@ internal sealed class RedisConnection(RedisConnectionFactory factory, bool block
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return _connection ??= await factory.ConnectAsync(blocking).ConfigureAwait(false);
+            return _connection ??= await factory.ConnectAsync(blocking, subscriber).ConfigureAwait(false);
         }
         finally
         {

@@ -29,7 +29,7 @@ internal sealed class RedisPubSubSource : ISourceDriver
         _channel = RedisChannel.Literal(factory.Key);
         var wait = context.Settings.GetDuration(RedisPubSubSettings.Wait);
         _oneShotWait = wait > TimeSpan.Zero ? wait : null;
-        _connection = factory.Create();
+        _connection = factory.Create(subscriber: true);
     }
 
     public async Task<WorkItem?> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)

@@ -35,7 +35,7 @@ internal sealed class RabbitMqErrors(SettingValues settings, string endpoint, Qu
         OperationInterruptedException { ShutdownReason: { } reason } => FromReply(reason.ReplyCode, reason.ReplyText, e),
         PublishReturnException r => settings.Invalid(RabbitMqSettings.Exchange,
             $"rabbitmq returned the message as unroutable: no queue is bound to exchange '{(r.Exchange.Length == 0 ? "(default)" : r.Exchange)}' with routing key '{r.RoutingKey}'"),
-        PublishException => DriverException.Transient($"rabbitmq at {endpoint} did not accept the message (publisher confirm: nack)", e),
+        PublishException => DriverException.Transient($"rabbitmq at {endpoint} did not accept the message (publisher confirm: nack; a queue at its x-max-length with x-overflow reject-publish refuses so)", e),
         RabbitMQClientException or System.Net.Sockets.SocketException or IOException or TimeoutException =>
             settings.Unreachable("rabbitmq", endpoint, ErrorText.NetworkReason(e) ?? "connection lost", e, RabbitMqSettings.Url),
         _ => null,

@@ -1,6 +1,8 @@
 using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
 using Drivers.Core.Registry;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace Drivers.RabbitMq;
 
@@ -10,8 +12,9 @@ namespace Drivers.RabbitMq;
 /// would receive comes back as an error instead of vanishing. The Go original published transient messages to
 /// a non-durable queue without confirms, and ignored its -rabbitmq-exchange flag. An AMQP message is sent
 /// whole, so the input is read into memory (the broker's own limit, max_message_size, is 128 MB by default).
+/// A batch (pushx -lines -batch-size) publishes every line, then waits once for all their confirms.
 /// </summary>
-internal sealed class RabbitMqSink : ISinkDriver, IFailureTranslator
+internal sealed class RabbitMqSink : ISinkDriver, IBatchSink, IFailureTranslator
 {
     private readonly RabbitMqClient _client;
     private readonly string _exchange;
@@ -37,22 +40,71 @@ internal sealed class RabbitMqSink : ISinkDriver, IFailureTranslator
         {
             await CheckExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
         }
-        var properties = new BasicProperties
-        {
-            Persistent = true,
-            MessageId = Guid.NewGuid().ToString("N"),
-            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
-        };
         try
         {
             // With publisher confirms on, this returns once the broker confirmed (and throws on a nack or a return).
-            await channel.BasicPublishAsync(_exchange, _routingKey, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+            await channel.BasicPublishAsync(_exchange, _routingKey, mandatory: true, Properties(), body, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException && Translate(e) is { } translated)
         {
             throw translated;
         }
     }
+
+    // AMQP sets no count on the messages awaiting confirms; a thousand in flight bounds the broker's confirm
+    // bookkeeping and pushx's memory. Each message stays under the broker's max_message_size on its own.
+    public int MaxBatchCount => 1000;
+
+    public long MaxBatchBytes => 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Publishes every message before waiting for any confirm (the client sends them in order on the channel),
+    /// then waits for all of them. A message the broker nacks (a full queue with overflow reject-publish) or
+    /// returns (unroutable) is refused by its index while the others were taken; when the channel itself failed
+    /// and none was confirmed, the batch fails as a whole.
+    /// </summary>
+    public async Task<IReadOnlyList<BatchRejection>> PushBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
+    {
+        var channel = await _client.ChannelAsync(cancellationToken).ConfigureAwait(false);
+        if (_exchange.Length > 0)
+        {
+            await CheckExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+        }
+        var confirms = new Task[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            confirms[i] = channel.BasicPublishAsync(_exchange, _routingKey, mandatory: true, Properties(), messages[i], cancellationToken).AsTask();
+        }
+        try
+        {
+            await Task.WhenAll(confirms).ConfigureAwait(false);
+            return [];
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Each message's own outcome is looked at below.
+        }
+        var rejections = new List<BatchRejection>();
+        for (var i = 0; i < confirms.Length; i++)
+        {
+            if (confirms[i].Exception?.InnerException is { } e)
+            {
+                rejections.Add(new BatchRejection(i, Translate(e) ?? DriverException.Transient($"rabbitmq at {_client.Endpoint}: {ErrorText.Describe(e)}", e)));
+            }
+        }
+        if (rejections.Count == confirms.Length && !confirms.Any(c => c.Exception?.InnerException is PublishException))
+        {
+            throw rejections[0].Error;
+        }
+        return rejections;
+    }
+
+    private static BasicProperties Properties() => new()
+    {
+        Persistent = true,
+        MessageId = Guid.NewGuid().ToString("N"),
+        Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+    };
 
     private bool _exchangeChecked;
 

@@ -39,6 +39,11 @@ internal sealed class MySqlProvider(string name, SqlSettings settings) : SqlProv
         return new MySqlDataSource(builder.ConnectionString);
     }
 
+    // MySqlConnector sends a batch as one multi-statement COM_QUERY, values inlined as escaped literals, and the
+    // server drops a packet over max_allowed_packet (16 MiB by default on MariaDB, 64 MiB on MySQL 8): 4 MiB of
+    // lines leaves room for escaping that doubles a value and the statement text repeated per line.
+    public override (int Count, long Bytes)? BatchLimits => (1000, 4L * 1024 * 1024);
+
     public override DbParameter CreateParameter(int index, object? value) => new MySqlParameter { Value = value ?? DBNull.Value };
 
     /// <summary>By MySQL/MariaDB error number (the server's error reference) and MySqlConnector's own codes.</summary>

@@ -48,6 +48,11 @@ internal sealed class PostgresProvider(string name, SqlSettings settings) : SqlP
         return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
     }
 
+    // PostgreSQL caps a protocol message at 1 GB and sets no count on a pipeline; Npgsql writes a large batch
+    // while it reads the results, so the pipeline cannot deadlock. A thousand statements keep one transaction
+    // (and pushx's memory: the lines and their rendered values) modest.
+    public override (int Count, long Bytes)? BatchLimits => (1000, 64L * 1024 * 1024);
+
     // Unknown: the value goes as untyped text and the server infers its type from the statement, as lib/pq
     // did for the originals, so "WHERE id = $1" with "42" works on an integer column.
     public override DbParameter CreateParameter(int index, object? value) =>

@@ -57,10 +57,13 @@ public static class SqlDrivers
             Capabilities = Describe.Capabilities with { Keda = SqlKeda.For(provider.Name, provider.Settings) },
             Examples = Describe.SourceExamples(provider.Settings.Prefix),
         })
-        .Add(new SinkDescriptor(provider.Name, Describe.Sink(what), provider.Settings.Sink, c => new SqlSink(provider, c))
+        .Add(new SinkDescriptor(provider.Name, Describe.Sink(what), provider.Settings.Sink, c => Sink(provider, c))
         {
             Examples = Describe.SinkExamples(provider.Settings.Prefix),
         });
+
+    private static ISinkDriver Sink(SqlProvider provider, DriverContext context) =>
+        provider.BatchLimits is { } limits ? new SqlBatchSink(new SqlSink(provider, context), limits) : new SqlSink(provider, context);
 
     private static class Describe
     {

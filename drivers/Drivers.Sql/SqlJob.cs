@@ -55,6 +55,37 @@ internal sealed class SqlJob : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <paramref name="sql"/> once per entry of <paramref name="statements"/>, each with its own values bound, in
+    /// one batch: one round trip (Npgsql pipelines the statements; MySqlConnector sends them as one
+    /// multi-statement packet). A statement the server refuses throws <see cref="SqlBatchException"/>, naming
+    /// it when the client says which (Npgsql does).
+    /// </summary>
+    public async Task ExecuteBatchAsync(string sql, IReadOnlyList<IReadOnlyList<object?>> statements, CancellationToken cancellationToken)
+    {
+        await using var batch = _connection.CreateBatch();
+        batch.Transaction = _transaction;
+        foreach (var values in statements)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < values.Count; i++)
+            {
+                command.Parameters.Add(_provider.CreateParameter(i, values[i]));
+            }
+            batch.BatchCommands.Add(command);
+        }
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            var index = e.BatchCommand is { } failed ? batch.BatchCommands.IndexOf(failed) : -1;
+            throw new SqlBatchException(e, index >= 0 ? index : null);
+        }
+    }
+
     public async Task CommitAsync(CancellationToken cancellationToken)
     {
         if (_transaction is { } tx)
@@ -86,4 +117,12 @@ internal sealed class SqlJob : IAsyncDisposable
         }
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
+}
+
+/// <summary>A batch the server refused: its error, and which statement (0-based) when the client says.</summary>
+internal sealed class SqlBatchException(DbException error, int? index) : Exception(error.Message, error)
+{
+    public DbException Error { get; } = error;
+
+    public int? Index { get; } = index;
 }

@@ -25,6 +25,12 @@ internal abstract class SqlProvider(string name, SqlSettings settings)
     public abstract DbParameter CreateParameter(int index, object? value);
 
     /// <summary>
+    /// The most lines and bytes one pushx -lines batch takes (<see cref="SqlBatchSink"/>), or null when this
+    /// provider's sink pushes one line at a time (SQL Server: its batch path is not exercised here).
+    /// </summary>
+    public virtual (int Count, long Bytes)? BatchLimits => null;
+
+    /// <summary>
     /// A text column's value as its UTF-8 bytes, read without a string between (null: this client cannot, or
     /// the column is not text). procx's payload column is read so: the item is held once, not three times.
     /// </summary>

@@ -9,6 +9,13 @@ namespace Drivers.Gcp;
 /// <summary>Query results as JSON objects, with each top-level column's type.</summary>
 internal sealed record QueryResult(JsonArray Rows, Dictionary<string, string> Types);
 
+/// <summary>One row insertAll did not insert: its index in the request and BigQuery's reason (invalid, stopped, …) and message.</summary>
+internal sealed record InsertError(int Index, string Reason, string Message)
+{
+    /// <summary>Not inserted only because another row of the request was refused.</summary>
+    public bool Stopped => Reason == "stopped";
+}
+
 /// <summary>BigQuery REST v2: jobs.query (+ getQueryResults while the job runs and for further pages) and tabledata.insertAll.</summary>
 internal sealed class BigQueryClient(GcpApi api)
 {
@@ -61,20 +68,47 @@ internal sealed class BigQueryClient(GcpApi api)
         }
     }
 
+    /// <summary>
+    /// tabledata.insertAll of <paramref name="rows"/>, each with a fresh insertId; throws a data error naming
+    /// BigQuery's reason when it refused rows (then it inserted none of them).
+    /// </summary>
     public async Task InsertAllAsync(string dataset, string table, IReadOnlyList<JsonObject> rows, CancellationToken cancellationToken)
     {
+        var errors = await InsertRowsAsync(dataset, table, rows.Select(r => (Guid.NewGuid().ToString("N"), r)).ToList(), cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            var refused = errors.Where(e => !e.Stopped).ToList();
+            var first = refused.Count > 0 ? refused[0] : errors[0];
+            throw DriverException.DataError($"BigQuery refused {(refused.Count > 0 ? refused.Count : errors.Count)} row(s) for {dataset}.{table}: {first.Reason} {first.Message}");
+        }
+    }
+
+    /// <summary>
+    /// One tabledata.insertAll call (without skipInvalidRows: BigQuery inserts all the rows or none). The
+    /// insertId makes a retried request idempotent (best-effort de-duplication by BigQuery), so a caller that
+    /// sends a row again passes the same id. Returns insertErrors, one per row it names, by index in
+    /// <paramref name="rows"/>; empty when every row was inserted.
+    /// </summary>
+    public async Task<IReadOnlyList<InsertError>> InsertRowsAsync(string dataset, string table, IReadOnlyList<(string InsertId, JsonObject Row)> rows, CancellationToken cancellationToken)
+    {
         var project = await api.ProjectIdAsync(cancellationToken).ConfigureAwait(false);
-        // insertId makes a retried request idempotent (best-effort de-duplication by BigQuery).
-        var wire = new JsonArray(rows.Select(r => (JsonNode)new JsonObject { ["insertId"] = Guid.NewGuid().ToString("N"), ["json"] = r.DeepClone() }).ToArray());
+        var wire = new JsonArray(rows.Select(r => (JsonNode)new JsonObject { ["insertId"] = r.InsertId, ["json"] = r.Row.DeepClone() }).ToArray());
         var (_, body) = await api.SendJsonAsync(HttpMethod.Post,
             $"/bigquery/v2/projects/{GcpApi.Segment(project)}/datasets/{GcpApi.Segment(dataset)}/tables/{GcpApi.Segment(table)}/insertAll",
             new JsonObject { ["rows"] = wire }, $"insert into {dataset}.{table}", cancellationToken).ConfigureAwait(false);
-        if (body?["insertErrors"] is JsonArray { Count: > 0 } errors)
+        var result = new List<InsertError>();
+        foreach (var entry in (body?["insertErrors"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var first = errors[0]?["errors"]?[0];
-            throw DriverException.DataError($"BigQuery refused {errors.Count} row(s) for {dataset}.{table}: {first?["reason"]} {first?["message"]}");
+            var index = entry["index"]?.GetValueKind() == JsonValueKind.Number ? entry["index"]!.GetValue<int>() : -1;
+            var errors = (entry["errors"] as JsonArray ?? []).OfType<JsonObject>().ToList();
+            // A row BigQuery stopped is marked so only because another row of the request was refused.
+            var error = errors.FirstOrDefault(e => Text(e["reason"]) != "stopped") ?? errors.FirstOrDefault();
+            result.Add(new InsertError(index, Text(error?["reason"]) ?? "", Text(error?["message"]) ?? ""));
         }
+        return result;
     }
+
+    private static string? Text(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : node?.ToJsonString();
 
     private static void ThrowOnErrors(JsonNode? body)
     {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Drivers.Core;
 using Drivers.Core.Contracts;
 using Drivers.Core.Registry;
@@ -8,71 +6,56 @@ using Drivers.Core.Templating;
 namespace Drivers.Gcp;
 
 /// <summary>
-/// Either runs <c>-gcp-bq-query</c> rendered from the JSON input (injection-safe, see <see cref="BigQuerySql"/>),
-/// or inserts the JSON input (an object, or an array of objects) into <c>-gcp-bq-dataset</c>.<c>-gcp-bq-table</c>
-/// with the streaming insert API.
+/// The gcp-bq sink: either runs <c>-gcp-bq-query</c> rendered from the JSON input (injection-safe, see
+/// <see cref="BigQuerySql"/>), or inserts the JSON input into <c>-gcp-bq-dataset</c>.<c>-gcp-bq-table</c> with
+/// the streaming insert API (<see cref="BigQueryTableSink"/>, which has a batch call).
 /// </summary>
-internal sealed class BigQuerySink : ISinkDriver
+internal static class BigQuerySink
 {
-    private readonly BigQueryClient _bq;
-    private readonly SettingTemplate? _query;
-    private readonly string? _dataset;
-    private readonly string? _table;
-
-    public BigQuerySink(DriverContext context)
+    public static ISinkDriver Create(DriverContext context)
     {
         var settings = context.Settings;
         var query = settings.GetString(BigQuerySettings.Query);
-        _dataset = settings.GetString(BigQuerySettings.Dataset) is { Length: > 0 } d ? d : null;
-        _table = settings.GetString(BigQuerySettings.Table) is { Length: > 0 } t ? t : null;
+        var dataset = settings.GetString(BigQuerySettings.Dataset) is { Length: > 0 } d ? d : null;
+        var table = settings.GetString(BigQuerySettings.Table) is { Length: > 0 } t ? t : null;
         if (!string.IsNullOrEmpty(query))
         {
-            if (_table is not null)
+            if (table is not null)
             {
                 throw settings.Invalid(BigQuerySettings.Table, "set either -gcp-bq-query or -gcp-bq-dataset with -gcp-bq-table, not both");
             }
-            _query = SettingTemplate.Parse(settings, BigQuerySettings.Query, query);
-            BigQuerySql.Validate(_query.Template, BigQuerySettings.Query.Name);
+            var template = SettingTemplate.Parse(settings, BigQuerySettings.Query, query);
+            BigQuerySql.Validate(template.Template, BigQuerySettings.Query.Name);
+            return new BigQueryQuerySink(Client(context), template);
         }
-        else if (_table is null || _dataset is null)
+        if (table is null || dataset is null)
         {
             throw settings.Invalid(BigQuerySettings.Query, "set -gcp-bq-query, or -gcp-bq-dataset and -gcp-bq-table");
         }
-        _bq = new BigQueryClient(GcpApi.Create(settings, GcpService.BigQuery, GcpSettings.BigQueryEmulatorHost));
+        return new BigQueryTableSink(Client(context), dataset, table);
     }
 
+    private static BigQueryClient Client(DriverContext context) =>
+        new(GcpApi.Create(context.Settings, GcpService.BigQuery, GcpSettings.BigQueryEmulatorHost));
+}
+
+/// <summary>
+/// Runs the statement rendered from each input as one query job. It has no batch call: pushx -lines runs one
+/// statement per line. A script of many lines' statements would run them one after another all the same (a
+/// child job each), would leave the statements before a failing one applied with no answer per line, and
+/// inside a transaction would refuse the DDL and other statements a one-shot push may run.
+/// </summary>
+internal sealed class BigQueryQuerySink(BigQueryClient bq, SettingTemplate query) : ISinkDriver
+{
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
-        if (_query is not null)
-        {
-            // A field one JSON input lacks renders as in the original (empty inside quotes; outside quotes an
-            // error); input that is not JSON at all while the query reads fields is a data error.
-            var data = TemplateData.FromPayloadBytes(bytes);
-            _query.RequireDocument(data);
-            var sql = BigQuerySql.Render(_query.Template, data, BigQuerySettings.Query.Name);
-            await _bq.QueryAsync(sql, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        JsonNode? input;
-        try
-        {
-            input = JsonNode.Parse(bytes);
-        }
-        catch (JsonException e)
-        {
-            throw DriverException.DataError($"gcp-bq with -gcp-bq-table needs JSON input: {e.Message}");
-        }
-        var rows = input switch
-        {
-            JsonObject one => [one],
-            JsonArray many when many.All(x => x is JsonObject) => many.Cast<JsonObject>().ToList(),
-            _ => throw DriverException.DataError("gcp-bq with -gcp-bq-table needs a JSON object or an array of objects"),
-        };
-        if (rows.Count > 0)
-        {
-            await _bq.InsertAllAsync(_dataset!, _table!, rows, cancellationToken).ConfigureAwait(false);
-        }
+        // A field one JSON input lacks renders as in the original (empty inside quotes; outside quotes an
+        // error); input that is not JSON at all while the query reads fields is a data error.
+        var data = TemplateData.FromPayloadBytes(bytes);
+        query.RequireDocument(data);
+        var sql = BigQuerySql.Render(query.Template, data, BigQuerySettings.Query.Name);
+        await bq.QueryAsync(sql, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -41,7 +41,7 @@ public static class GcpDrivers
             },
             Examples = [new("Take pending rows and mark them done", "procx -driver gcp-bq -gcp-project-id my-project -gcp-bq-retrieve-query \"SELECT * FROM ds.jobs WHERE status = 'pending' LIMIT 1\" -gcp-bq-clear-query \"UPDATE ds.jobs SET status = 'done' WHERE id = {{0.id}}\" ./job.sh")],
         })
-        .Add(new SinkDescriptor("gcp-bq", "Runs an injection-safe templated BigQuery statement, or streams the JSON input into a table", BigQuerySettings.Sink, c => new BigQuerySink(c))
+        .Add(new SinkDescriptor("gcp-bq", "Runs an injection-safe templated BigQuery statement, or streams the JSON input into a table", BigQuerySettings.Sink, BigQuerySink.Create)
         {
             Examples = [new("Stream a JSON row into a table", "echo '{\"id\":1}' | pushx -driver gcp-bq -gcp-project-id my-project -gcp-bq-dataset ds -gcp-bq-table events")],
         })

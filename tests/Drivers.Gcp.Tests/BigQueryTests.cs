@@ -187,6 +187,30 @@ public sealed class BigQuerySafetyTests
     }
 
     [Fact]
+    public async Task One_shot_push_of_rows_with_an_invalid_one_inserts_none_and_names_that_row_on_the_fake()
+    {
+        await using var backend = await BigQueryBackend.FakeAsync();
+        await backend.CreateTableAsync("events", ("id", "INTEGER"));
+        await using var sink = DriverFactory.Sink(Registry.Gcp, "gcp-bq", new Dictionary<string, string>
+        {
+            ["gcp-bq-emulator-host"] = backend.HostPort, ["gcp-project-id"] = "p", ["gcp-bq-dataset"] = "ds", ["gcp-bq-table"] = "events",
+        });
+        await using var querySink = DriverFactory.Sink(Registry.Gcp, "gcp-bq", new Dictionary<string, string>
+        {
+            ["gcp-bq-emulator-host"] = backend.HostPort, ["gcp-project-id"] = "p", ["gcp-bq-query"] = "SELECT 1",
+        });
+        Assert.True(sink is IBatchSink);
+        Assert.False(querySink is IBatchSink, "a statement per push has no batch call");
+
+        var e = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(
+            Payload.FromBytes("""[{"id":1},{"id":2,"bogus":1},{"id":3}]"""u8.ToArray()), TestContext.Current.CancellationToken));
+
+        Assert.Equal(FailureKind.Data, e.Kind);
+        Assert.Contains("refused 1 row(s) for ds.events: invalid no such field: bogus.", e.Message, StringComparison.Ordinal); // not the two stopped rows
+        Assert.Empty(backend.Fake!.Rows("ds.events"));
+    }
+
+    [Fact]
     public async Task Source_payload_is_the_json_array_of_rows_and_clear_renders_from_them()
     {
         await using var fake = await FakeBigQuery.StartNewAsync();

@@ -10,7 +10,9 @@ namespace Drivers.Gcp.Tests.Fakes;
 
 /// <summary>
 /// BigQuery REST v2 as the drivers use it: jobs.query (optionally answering "not complete" first, so the
-/// client must poll getQueryResults), tables.insert and tabledata.insertAll. Statements are executed by a
+/// client must poll getQueryResults), tables.insert and tabledata.insertAll (rows with an unknown field, or
+/// that <see cref="RefuseRow"/> picks, are refused; without skipInvalidRows then none of the request is
+/// inserted and the other rows are marked stopped, as BigQuery does). Statements are executed by a
 /// small GoogleSQL subset with the real lexical rules (quoted strings with backslash escapes, comments,
 /// several statements separated by ';'): SELECT cols FROM t [WHERE …] [ORDER BY c [DESC]] [LIMIT n],
 /// INSERT INTO t (cols) VALUES (…), UPDATE t SET … [WHERE …], DELETE FROM t [WHERE …], DROP TABLE t.
@@ -23,6 +25,12 @@ public sealed partial class FakeBigQuery : FakeServer
     private readonly Lock _gate = new();
 
     public ConcurrentQueue<string> Statements { get; } = new();
+
+    /// <summary>How many rows each insertAll call carried, in the order the calls came.</summary>
+    public ConcurrentQueue<int> InsertAllCalls { get; } = new();
+
+    /// <summary>Returns a reason (invalid, backendError, …) for a row insertAll is to refuse, null to take it.</summary>
+    public Func<JsonObject, string?>? RefuseRow { get; set; }
 
     /// <summary>When true, jobs.query answers jobComplete=false and the result comes from getQueryResults.</summary>
     public bool SlowJobs { get; set; }
@@ -129,24 +137,47 @@ public sealed partial class FakeBigQuery : FakeServer
                 _ = ErrorAsync(context, 404, "NOT_FOUND", $"Not found: Table {id}");
                 return;
             }
-            var index = 0;
-            foreach (var row in (body?["rows"] as JsonArray ?? []).OfType<JsonObject>())
+            var rows = (body?["rows"] as JsonArray ?? []).OfType<JsonObject>().Select(r => r["json"] as JsonObject ?? []).ToList();
+            InsertAllCalls.Enqueue(rows.Count);
+            var valid = new List<JsonObject>();
+            for (var index = 0; index < rows.Count; index++)
             {
-                var json = row["json"] as JsonObject ?? [];
+                var json = rows[index];
                 var unknown = json.Select(kv => kv.Key).FirstOrDefault(k => table.Schema.All(f => !f.Name.Equals(k, StringComparison.OrdinalIgnoreCase)));
-                if (unknown is not null)
+                var (reason, message) = unknown is not null ? ("invalid", $"no such field: {unknown}.")
+                    : RefuseRow?.Invoke(json) is { } chosen ? (chosen, $"refused by the test ({chosen})")
+                    : (null, null);
+                if (reason is null)
                 {
-                    errors.Add(new JsonObject { ["index"] = index, ["errors"] = new JsonArray(new JsonObject { ["reason"] = "invalid", ["message"] = $"no such field: {unknown}." }) });
+                    valid.Add(json);
                 }
                 else
                 {
-                    table.Rows.Add((JsonObject)json.DeepClone());
+                    errors.Add(RowError(index, reason, message!));
                 }
-                index++;
+            }
+            if (errors.Count == 0 || body?["skipInvalidRows"]?.GetValue<bool>() == true)
+            {
+                table.Rows.AddRange(valid.Select(r => (JsonObject)r.DeepClone()));
+            }
+            else
+            {
+                // Without skipInvalidRows BigQuery inserts none of the request and marks every other row stopped.
+                var refused = errors.Select(e => e!["index"]!.GetValue<int>()).ToHashSet();
+                for (var index = 0; index < rows.Count; index++)
+                {
+                    if (!refused.Contains(index))
+                    {
+                        errors.Add(RowError(index, "stopped", ""));
+                    }
+                }
             }
         }
         await JsonAsync(context, errors.Count > 0 ? new JsonObject { ["kind"] = "bigquery#tableDataInsertAllResponse", ["insertErrors"] = errors } : new JsonObject { ["kind"] = "bigquery#tableDataInsertAllResponse" });
     }
+
+    private static JsonObject RowError(int index, string reason, string message) =>
+        new() { ["index"] = index, ["errors"] = new JsonArray(new JsonObject { ["reason"] = reason, ["location"] = "", ["message"] = message }) };
 
     /// <summary>Runs a script; the answer is the last SELECT's rows (or the DML count).</summary>
     private JsonObject Execute(string sql)

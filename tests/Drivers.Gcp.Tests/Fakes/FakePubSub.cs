@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -10,7 +11,8 @@ namespace Drivers.Gcp.Tests.Fakes;
 /// pulled message is leased until its ack deadline (the subscription's, then what modifyAckDeadline sets);
 /// every delivery gets a new ack id (old ones stop working); an expired lease or a deadline of 0 makes the
 /// message deliverable again with deliveryAttempt + 1; acknowledge removes it; a pull without
-/// returnImmediately waits for a message. Time is the wall clock plus <see cref="Skew"/> so tests can let
+/// returnImmediately waits for a message; a publish request of at most 1,000 messages is published whole or
+/// not at all, and each call's message count is recorded. Time is the wall clock plus <see cref="Skew"/> so tests can let
 /// deadlines pass without sleeping.
 /// </summary>
 public sealed partial class FakePubSub : FakeServer
@@ -26,6 +28,18 @@ public sealed partial class FakePubSub : FakeServer
     public TimeSpan MaxPullWait { get; set; } = TimeSpan.FromSeconds(5);
 
     private DateTimeOffset Now => DateTimeOffset.UtcNow + Skew;
+
+    /// <summary>Pub/Sub's limit on the messages of one publish request.</summary>
+    public const int MaxMessagesPerRequest = 1000;
+
+    /// <summary>Pub/Sub's limit on the size of one publish request.</summary>
+    public const int MaxRequestBytes = 10_000_000;
+
+    /// <summary>How many messages each publish call carried, in the order the calls came (refused calls too; -1: over 10 MB, not read).</summary>
+    public ConcurrentQueue<int> PublishCalls { get; } = new();
+
+    /// <summary>A publish request holding a message with exactly these bytes is refused as a whole (400), none of it published.</summary>
+    public byte[]? RefuseData { get; set; }
 
     public sealed class Message
     {
@@ -73,6 +87,13 @@ public sealed partial class FakePubSub : FakeServer
         else if ((m = ActionPath().Match(path)).Success && method == "POST")
         {
             var name = $"projects/{Uri.UnescapeDataString(m.Groups[1].Value)}/{m.Groups[2].Value}/{Uri.UnescapeDataString(m.Groups[3].Value)}";
+            if (m.Groups[4].Value == "publish" && context.Request.ContentLength > MaxRequestBytes)
+            {
+                // Measured here on the JSON as sent (base64 data): the stricter reading of Pub/Sub's 10 MB.
+                PublishCalls.Enqueue(-1);
+                await ErrorAsync(context, 400, "INVALID_ARGUMENT", $"Request payload size exceeds the limit: {MaxRequestBytes} bytes.");
+                return;
+            }
             var body = await ReadJsonAsync(context) as JsonObject ?? [];
             var task = (m.Groups[2].Value, m.Groups[4].Value) switch
             {
@@ -138,6 +159,14 @@ public sealed partial class FakePubSub : FakeServer
             {
                 return ErrorAsync(context, 400, "INVALID_ARGUMENT", "The request contains no messages.");
             }
+            PublishCalls.Enqueue(messages.Count);
+            if (messages.Count > MaxMessagesPerRequest)
+            {
+                return ErrorAsync(context, 400, "INVALID_ARGUMENT",
+                    $"The value for message_count is too large. You passed {messages.Count} in the request, but the maximum value is {MaxMessagesPerRequest}.");
+            }
+            // A request is published whole or not at all: every message is checked before any is kept.
+            var checkedMessages = new List<(JsonObject Message, byte[] Data)>();
             foreach (var message in messages.OfType<JsonObject>())
             {
                 byte[] data;
@@ -153,6 +182,14 @@ public sealed partial class FakePubSub : FakeServer
                 {
                     return ErrorAsync(context, 400, "INVALID_ARGUMENT", "A message must have data or attributes.");
                 }
+                if (RefuseData is { } refused && data.AsSpan().SequenceEqual(refused))
+                {
+                    return ErrorAsync(context, 400, "INVALID_ARGUMENT", "The request holds a message this fake was told to refuse.");
+                }
+                checkedMessages.Add((message, data));
+            }
+            foreach (var (message, data) in checkedMessages)
+            {
                 var id = (++_nextId).ToString(CultureInfo.InvariantCulture);
                 ids.Add(id);
                 foreach (var sub in subs)

@@ -2,7 +2,8 @@
 # One-shot push latency: pushx against the server's own command-line client doing the same write on the
 # same server, side by side in one hyperfine run (issue 16's reference). Prints hyperfine's table and the
 # ratio per sink; writes bench/results/push.md.
-# Usage: bench/push.sh [bin-dir]   (servers: tests/services/start.sh's .env; needs hyperfine, redis-cli, psql)
+# Usage: bench/push.sh [bin-dir]   (servers: tests/services/start.sh redis postgres mariadb sqs; needs hyperfine,
+# redis-cli, psql, mariadb, curl)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/artifacts/bin}
@@ -15,6 +16,11 @@ field() { sed -n "s/.*$1=\([^;]*\).*/\1/p" <<< "$2"; }
 pg_port=$(field Port "$PROCX_TEST_POSTGRES")
 export PGPASSWORD=test
 psql -h 127.0.0.1 -p "$pg_port" -U test -d procx_test -qc "CREATE TABLE IF NOT EXISTS pushbench (work text)"
+my_port=$(field Port "$PROCX_TEST_MARIADB")
+mariadb -h 127.0.0.1 -P "$my_port" -u test -ptest procx_test -e "CREATE TABLE IF NOT EXISTS pushbench (work text)"
+sqs=$PROCX_TEST_SQS
+queue=$(curl -s -d "Action=CreateQueue&QueueName=pushbench" "$sqs/" | sed -n 's:.*<QueueUrl>\([^<]*\)</QueueUrl>.*:\1:p')
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
 out="$root/bench/results/push.md"
 {
   echo "One-shot push, mean of hyperfine runs (-N, 5 warm-up, 40 runs), $(nproc) cores, $(date -u +%F), binaries: $bin."
@@ -38,6 +44,13 @@ row redis-list "$bin/pushx -driver redis-list -redis-host $redis_host -redis-por
   "redis-cli -h $redis_host -p $redis_port rpush pushbench x"
 row postgres "$bin/pushx -driver postgres -psql-host 127.0.0.1 -psql-port $pg_port -psql-user test -psql-password test -psql-database procx_test -psql-query 'INSERT INTO pushbench (work) VALUES (\$1)' -psql-params x" \
   "psql -h 127.0.0.1 -p $pg_port -U test -d procx_test -qc 'INSERT INTO pushbench (work) VALUES (\$\$x\$\$)'"
+row mariadb "$bin/pushx -driver mysql -mysql-host 127.0.0.1 -mysql-port $my_port -mysql-user test -mysql-password test -mysql-database procx_test -mysql-query 'INSERT INTO pushbench (work) VALUES (?)' -mysql-params x" \
+  "mariadb -h 127.0.0.1 -P $my_port -u test -ptest procx_test -e 'INSERT INTO pushbench (work) VALUES (\"x\")'"
+# curl sends the emulator the same SendMessage unsigned; pushx signs it (SigV4), as it must for AWS.
+row aws-sqs "$bin/pushx -driver aws-sqs -aws-endpoint-url $sqs -aws-sqs-queue-url $queue -in x" \
+  "curl -s -o /dev/null -d Action=SendMessage&MessageBody=x $queue"
 redis-cli -h "$redis_host" -p "$redis_port" del pushbench >/dev/null
+mariadb -h 127.0.0.1 -P "$my_port" -u test -ptest procx_test -e "DROP TABLE pushbench"
+curl -s -o /dev/null -d "Action=DeleteQueue" "$queue"
 psql -h 127.0.0.1 -p "$pg_port" -U test -d procx_test -qc "DROP TABLE pushbench"
 cat "$out"

@@ -24,7 +24,7 @@ internal static class PushxTool
     public static readonly Setting Delimiter = new("delimiter", "With -lines, the byte that ends a line: one character, or \\n, \\0, \\t, \\r") { Default = "\\n" };
 
     public static readonly Setting BatchSize = new("batch-size",
-        "With -lines, send up to this many lines in one call where the sink has a batch call (redis-list: one RPUSH; aws-sqs: SendMessageBatch, 10 at most); 1 pushes each line on its own")
+        "With -lines, send up to this many lines in one call where the sink has a batch call (redis-list: one RPUSH; aws-sqs: SendMessageBatch, 10 at most; SQL, rabbitmq, nats, gcp-pubsub, gcp-bq tables: docs/cli.md lists each); 1 pushes each line on its own")
     {
         Type = SettingType.Int,
         Default = "1",

@@ -52,4 +52,15 @@ public sealed class TokenizerTests
     [Fact]
     public void A_flag_of_the_driver_may_come_before_the_driver() =>
         Assert.Equal("x", Parse("-payload", "x", "-driver", "local", "true").Values.GetString(Tool.Drivers[0].Settings[0]));
+
+    [Theory]
+    [InlineData("-payload=--", "--")]
+    [InlineData("-payload=-daemon", "-daemon")]
+    [InlineData("-payload=--driver", "--driver")]
+    public void A_value_that_looks_like_a_flag_is_taken_as_given(string flag, string value) =>
+        Assert.Equal(value, Parse(flag, "-driver", "local", "true").Values.GetString(Tool.Drivers[0].Settings[0]));
+
+    [Fact]
+    public void A_repeated_flag_takes_its_last_value() =>
+        Assert.Equal("b", Parse("-payload", "a", "-payload", "b", "-driver", "local").Values.GetString(Tool.Drivers[0].Settings[0]));
 }

@@ -1,12 +1,11 @@
-using System.CommandLine;
 using Drivers.Core.Settings;
 
 namespace Drivers.Core.Cli;
 
 /// <summary>
-/// Parses one executable's command line. Go-form tokens are normalised first (see
-/// <see cref="GoStyleTokenizer"/>); System.CommandLine then parses the options of the selected driver;
-/// <see cref="SettingsBinder"/> applies flag → env → default. <see cref="HelpText"/> renders <c>--help</c>.
+/// Parses one executable's command line. Go-form tokens are split into flags and the command (see
+/// <see cref="GoStyleTokenizer"/>; a repeated flag's last value wins, as in Go); <see cref="SettingsBinder"/>
+/// checks each value and applies flag → env → default. <see cref="HelpText"/> renders <c>--help</c>.
 /// </summary>
 public static class CliParser
 {
@@ -68,7 +67,8 @@ public static class CliParser
 
         var inForce = tool.CoreSettings.Concat(driver.Settings).Distinct().ToList();
         var ignored = given.Keys.Where(s => !inForce.Contains(s)).Select(s => "-" + s.Name).ToList();
-        var flags = ParseWithSystemCommandLine(tool, inForce, given.Where(kv => inForce.Contains(kv.Key)));
+        // A value is taken as given, even one that looks like a flag or is "--" (-in=--), as Go's flag package does.
+        var flags = given.Where(kv => inForce.Contains(kv.Key)).ToDictionary();
         var values = SettingsBinder.Bind(inForce, flags, environment, tool.EnvPrefix);
         return new ParsedCommandLine(action, driver, values, split.Command, ignored);
     }
@@ -93,64 +93,5 @@ public static class CliParser
             }
         }
         return known;
-    }
-
-    /// <summary>Hands the normalised option tokens to System.CommandLine and reads the values back.</summary>
-    private static Dictionary<Setting, string> ParseWithSystemCommandLine(ToolDefinition tool, IReadOnlyList<Setting> inForce, IEnumerable<KeyValuePair<Setting, string>> given)
-    {
-        var (root, options) = BuildCommand(tool, inForce);
-        var tokens = new List<string>();
-        foreach (var (setting, value) in given)
-        {
-            tokens.Add("--" + setting.Name);
-            tokens.Add(value);
-        }
-        var result = root.Parse(tokens);
-        if (result.Errors.Count > 0)
-        {
-            throw CliException.Usage(result.Errors[0].Message);
-        }
-        var flags = new Dictionary<Setting, string>();
-        foreach (var (setting, option) in options)
-        {
-            if (result.GetResult(option) is { Implicit: false } && result.GetValue(option) is { } value)
-            {
-                flags[setting] = value;
-            }
-        }
-        return flags;
-    }
-
-    /// <summary>The System.CommandLine model of the settings in force.</summary>
-    internal static (RootCommand Root, List<(Setting, Option<string>)> Options) BuildCommand(ToolDefinition tool, IEnumerable<Setting> settings)
-    {
-        var root = new RootCommand(tool.Description);
-        var options = new List<(Setting, Option<string>)>();
-        foreach (var setting in settings.Distinct())
-        {
-            var aliases = setting.FlagNames.SelectMany(n => new[] { "-" + n, "--" + n }).Where(a => a != "--" + setting.Name).ToArray();
-            var option = new Option<string>("--" + setting.Name, aliases)
-            {
-                Description = HelpText.Describe(setting, tool.EnvPrefix),
-                HelpName = setting.Type switch
-                {
-                    SettingType.Bool => "bool",
-                    SettingType.Int => "int",
-                    SettingType.Duration => "duration",
-                    _ => setting.Choices is { } c ? string.Join("|", c) : "string",
-                },
-            };
-            root.Options.Add(option);
-            options.Add((setting, option));
-        }
-        if (tool.TakesCommand)
-        {
-            root.Arguments.Add(new Argument<string[]>("command")
-            {
-                Description = "The child command and its arguments, run once per unit of work",
-                Arity = ArgumentArity.ZeroOrMore,
-            });
-        }
-        return (root, options);
     }
 }

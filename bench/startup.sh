@@ -2,10 +2,12 @@
 # Start-up benchmark: the published procx/pushx against a C hello world and a Native AOT C# hello world built
 # with procx's own settings (bench/aot-hello), in one hyperfine run; prints each command's ratio to the AOT
 # hello world (issue 16's goal: `procx --version` and `pushx -driver local -in x` within 1.5x).
-# Usage: bench/startup.sh [bin-dir]   (needs hyperfine, gcc, python3; writes bench/results/startup.md)
+# Usage: bench/startup.sh [bin-dir] [name]   (needs hyperfine, gcc, python3; writes bench/results/<name>.md,
+# default startup.md; e.g. bench/startup.sh /tmp/slim startup-slim for a -p:Drivers=… build)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/artifacts/bin}
+results="$root/bench/results/${2:-startup}.md"
 [ -x "$bin/procx" ] || "$root/scripts/publish.sh" "$bin" >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -22,7 +24,7 @@ hyperfine -N --warmup 20 --runs 300 \
   -n 'procx local, no child (prints payload)' "$bin/procx -driver local -log-level warn" \
   -n 'procx local round trip (child: true)' "$bin/procx -driver local -log-level warn true" \
   --export-json "$tmp/startup.json" >&2
-python3 - "$tmp/startup.json" > "$root/bench/results/startup.md" <<'PY'
+python3 - "$tmp/startup.json" > "$results" <<'PY'
 import json, sys
 rows = json.load(open(sys.argv[1]))["results"]
 ref = next(r for r in rows if r["command"] == "Native AOT C# hello world")
@@ -31,4 +33,4 @@ print("|:---|---:|---:|---:|")
 for r in rows:
     print(f"| {r['command']} | {r['min'] * 1000:.1f} ms | {r['mean'] * 1000:.1f} ms | {r['mean'] / ref['mean']:.2f} |")
 PY
-cat "$root/bench/results/startup.md"
+cat "$results"

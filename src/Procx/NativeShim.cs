@@ -1,4 +1,5 @@
 using System.Globalization;
+using Drivers.Core;
 using System.Runtime.InteropServices;
 
 namespace Procx;
@@ -71,11 +72,36 @@ internal static class NativeShim
             // The handle owns nothing: the descriptor stays open as long as procx runs.
             using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write);
             program.CopyTo(file);
-            return path;
         }
         catch (IOException)
         {
             return null;
+        }
+        // The x86-64 shim runs under every end-to-end test here; another architecture's is built on its own
+        // machine only, so it first proves it can start and answer (bad arguments: exit 70) before a job's
+        // child depends on it.
+        return RuntimeInformation.ProcessArchitecture == Architecture.X64 || Answers(path) ? path : null;
+    }
+
+    private static bool Answers(string path)
+    {
+        try
+        {
+            using var probe = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(path)
+            {
+                UseShellExecute = false,
+                RedirectStandardError = true,
+            });
+            if (probe is null)
+            {
+                return false;
+            }
+            probe.StandardError.ReadToEnd();
+            return probe.WaitForExit(5000) && probe.ExitCode == ExitCodes.Internal;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            return false;
         }
     }
 }

@@ -38,7 +38,7 @@ internal sealed class ChildProcess
     /// Starts the child. A command that cannot be found or executed is a configuration failure with exit 127
     /// (every job would fail the same way); a start the system refused (no memory, no pids) is transient.
     /// </summary>
-    public static ChildProcess Start(JobOptions options, PayloadDelivery delivery)
+    public static async Task<ChildProcess> StartAsync(JobOptions options, PayloadDelivery delivery)
     {
         var path = CommandLookup.Resolve(options.Command[0], Environment.GetEnvironmentVariable("PATH"));
         List<string> argv = [.. options.Command];
@@ -49,14 +49,14 @@ internal sealed class ChildProcess
         Process process;
         try
         {
-            process = Launch(StartInfo(options, delivery, path, argv, nativeShim: true), options.Command[0]);
+            process = await LaunchAsync(StartInfo(options, delivery, path, argv, nativeShim: true), options.Command[0]).ConfigureAwait(false);
         }
         catch (Win32Exception e) when (NativeShimRefused(e))
         {
             // The kernel would not execute the in-memory shim (a memfd in a noexec policy, no /proc): procx is
             // its own shim from now on, slower but the same.
             NativeShim.Refused();
-            process = Launch(StartInfo(options, delivery, path, argv, nativeShim: false), options.Command[0]);
+            process = await LaunchAsync(StartInfo(options, delivery, path, argv, nativeShim: false), options.Command[0]).ConfigureAwait(false);
         }
         // The shim makes its own group before it execs; doing it here as well closes the window in which a
         // stop would signal a group that does not exist yet. Elsewhere this is the only call, and it loses
@@ -94,11 +94,13 @@ internal sealed class ChildProcess
         ExecShim.Supported && NativeShim.Path is not null && e.NativeErrorCode is EACCES or ENOEXEC or ENOENT or EPERM;
 
     /// <summary>Starts it; a start that fails is a failure of the job, with exit 127.</summary>
-    private static Process Launch(ProcessStartInfo start, string command)
+    private static async Task<Process> LaunchAsync(ProcessStartInfo start, string command)
     {
         try
         {
-            return ExecShim.Supported ? SpawnThread.Start(start) : Process.Start(start) ?? throw new Win32Exception("no process");
+            return ExecShim.Supported
+                ? await SpawnThread.StartAsync(start).ConfigureAwait(false)
+                : Process.Start(start) ?? throw new Win32Exception("no process");
         }
         catch (Win32Exception e) when (!NativeShimRefused(e))
         {

@@ -26,6 +26,24 @@ internal static class CommandLookup
     /// </summary>
     public static string Resolve(string command, string? pathVariable)
     {
+        // A daemon starts the same command for every job: the last answer is checked again (two system calls)
+        // rather than PATH searched again. A file that went away is looked up afresh, as a shell's hash would.
+        if (Volatile.Read(ref s_last) is { } last && last.Command == command && last.PathVariable == pathVariable && Problem(last.Path) is null)
+        {
+            return last.Path;
+        }
+        var path = Search(command, pathVariable);
+        Volatile.Write(ref s_last, new Resolved(command, pathVariable, path));
+        return path;
+    }
+
+    /// <summary>One answer, replaced whole: concurrent jobs read it without a lock.</summary>
+    private sealed record Resolved(string Command, string? PathVariable, string Path);
+
+    private static Resolved? s_last;
+
+    private static string Search(string command, string? pathVariable)
+    {
         if (command.Length == 0)
         {
             throw NotStartable("the command is empty");

@@ -137,7 +137,7 @@ internal sealed class JobRunner(
 
     private async Task<Attempt> RunChildAsync(WorkItem item, string job, PayloadDelivery delivery)
     {
-        var child = ChildProcess.Start(options, delivery);
+        var child = await ChildProcess.StartAsync(options, delivery).ConfigureAwait(false);
         signals.Track(child);
         log.Debug("child started", ("job", job), ("pid", child.Id));
         using var leaseStop = new CancellationTokenSource();

@@ -19,13 +19,16 @@ internal static class SpawnThread
         return thread;
     });
 
-    /// <summary>Process.Start on the spawn thread; its exceptions are rethrown here.</summary>
-    public static Process Start(ProcessStartInfo start)
+    /// <summary>
+    /// Process.Start on the spawn thread; its exceptions are rethrown to the awaiter. Awaited, not waited for:
+    /// a thread-pool thread blocked on it spun, then slept, on every job.
+    /// </summary>
+    public static Task<Process> StartAsync(ProcessStartInfo start)
     {
         _ = Thread.Value;
         var result = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
         Requests.Add((start, result));
-        return result.Task.GetAwaiter().GetResult();
+        return result.Task;
     }
 
     private static void Serve()

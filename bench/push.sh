@@ -2,8 +2,8 @@
 # One-shot push latency: pushx against the server's own command-line client doing the same write on the
 # same server, side by side in one hyperfine run (issue 16's reference). Prints hyperfine's table and the
 # ratio per sink; writes bench/results/push.md.
-# Usage: bench/push.sh [bin-dir]   (servers: tests/services/start.sh redis postgres mariadb sqs; needs hyperfine,
-# redis-cli, psql, mariadb, curl)
+# Usage: bench/push.sh [bin-dir]   (servers: tests/services/start.sh redis postgres mariadb sqs s3 mqtt etcd;
+# needs hyperfine, redis-cli, psql, mariadb, curl, mosquitto_pub, etcdctl)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$root/artifacts/bin}
@@ -20,7 +20,10 @@ my_port=$(field Port "$PROCX_TEST_MARIADB")
 mariadb -h 127.0.0.1 -P "$my_port" -u test -ptest procx_test -e "CREATE TABLE IF NOT EXISTS pushbench (work text)"
 sqs=$PROCX_TEST_SQS
 queue=$(curl -s -d "Action=CreateQueue&QueueName=pushbench" "$sqs/" | sed -n 's:.*<QueueUrl>\([^<]*\)</QueueUrl>.*:\1:p')
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+s3=$PROCX_TEST_S3
+curl -s -o /dev/null -X PUT "$s3/pushbench"
+mqtt_port=${PROCX_TEST_MQTT#*:} etcd=$PROCX_TEST_ETCD
 out="$root/bench/results/push.md"
 {
   echo "One-shot push, mean of hyperfine runs (-N, 5 warm-up, 40 runs), $(nproc) cores, $(date -u +%F), binaries: $bin."
@@ -49,6 +52,14 @@ row mariadb "$bin/pushx -driver mysql -mysql-host 127.0.0.1 -mysql-port $my_port
 # curl sends the emulator the same SendMessage unsigned; pushx signs it (SigV4), as it must for AWS.
 row aws-sqs "$bin/pushx -driver aws-sqs -aws-endpoint-url $sqs -aws-sqs-queue-url $queue -in x" \
   "curl -s -o /dev/null -d Action=SendMessage&MessageBody=x $queue"
+# curl PUTs the object unsigned; pushx signs it (SigV4).
+row aws-s3 "$bin/pushx -driver aws-s3 -aws-endpoint-url $s3 -aws-s3-bucket pushbench -aws-s3-key k -in x" \
+  "curl -s -o /dev/null -X PUT --data x $s3/pushbench/k"
+# Both publish with QoS 1 and wait for the broker's PUBACK.
+row mqtt "$bin/pushx -driver mqtt -mqtt-port $mqtt_port -mqtt-topic pushbench -log-level error -in x" \
+  "mosquitto_pub -h 127.0.0.1 -p $mqtt_port -t pushbench -q 1 -m x"
+row etcd "$bin/pushx -driver etcd -etcd-hosts $etcd -etcd-key pushbench -in x" \
+  "etcdctl --endpoints $etcd put pushbench x"
 redis-cli -h "$redis_host" -p "$redis_port" del pushbench >/dev/null
 mariadb -h 127.0.0.1 -P "$my_port" -u test -ptest procx_test -e "DROP TABLE pushbench"
 curl -s -o /dev/null -d "Action=DeleteQueue" "$queue"

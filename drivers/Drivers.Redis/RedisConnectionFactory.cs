@@ -60,12 +60,13 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
     private static readonly Version RedisVersion = new(6, 2);
 
     /// <summary>
-    /// Commands the client would send to discover a cluster or a server's role, which we never need. Without
-    /// INFO it would probe for a replica by writing a throw-away key (SET … PX 1 NX) into the user's database;
+    /// Commands the client would send to discover a cluster or a server's role and settings (CONFIG GET
+    /// replica-read-only, databases, …), which we never need. Without INFO it would probe for a replica by
+    /// writing a throw-away key (SET … PX 1 NX) into the user's database;
     /// none of the drivers sends SET itself (their scripts' SET runs in the server). A replica still answers a
     /// write with READONLY, which says to point -redis-host at the primary.
     /// </summary>
-    private static readonly string[] OneServer = ["CLUSTER", "INFO", "SET"];
+    private static readonly string[] OneServer = ["CLUSTER", "INFO", "CONFIG", "SET"];
 
     /// <summary>Commands that make the client open its subscription connection.</summary>
     private static readonly string[] Subscribing = ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"];

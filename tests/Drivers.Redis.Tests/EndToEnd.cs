@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Drivers.Conformance;
 using static Drivers.Conformance.ToolProcesses;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Drivers.Redis.Tests;
@@ -21,4 +22,24 @@ internal static class EndToEnd
         ["PATH"] = ToolRunner.BinDir + ":" + Environment.GetEnvironmentVariable("PATH"),
     };
 
+    /// <summary>A redis-server of the test's own on <paramref name="port"/>, in <paramref name="dir"/>, once it answers PING.</summary>
+    public static async Task<Process> StartRedisServerAsync(string redisServer, int port, string dir)
+    {
+        var server = ToolRunner.Start(redisServer, ["--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", dir, "--save", "", "--appendonly", "no"]);
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        await ToolProcesses.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await using var c = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500");
+                return (await c.GetDatabase().PingAsync()) >= TimeSpan.Zero;
+            }
+            catch (RedisConnectionException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20), $"redis-server on port {port}");
+        return server;
+    }
 }

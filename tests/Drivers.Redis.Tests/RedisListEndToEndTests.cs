@@ -192,7 +192,7 @@ public sealed class RedisListEndToEndTests
         Process? procx = null;
         try
         {
-            server = await StartRedisServerAsync(redisServer, port, dir);
+            server = await EndToEnd.StartRedisServerAsync(redisServer, port, dir);
             var source = "restart:" + driver;
             var env = EndToEnd.Env("PROCX", driver, source, "127.0.0.1", port).With(new()
             {
@@ -211,7 +211,7 @@ public sealed class RedisListEndToEndTests
             server.Kill();
             await server.WaitForExitAsync(Ct);
             server.Dispose();
-            server = await StartRedisServerAsync(redisServer, port, dir);
+            server = await EndToEnd.StartRedisServerAsync(redisServer, port, dir);
 
             await PushAsync(driver, port, source, "{\"after\":\"restart\"}");
             await ToolProcesses.WaitUntilAsync(() => Task.FromResult(Directory.GetFiles(outDir).Length == 2), TimeSpan.FromSeconds(90), "the item pushed after the restart", stderr);
@@ -231,26 +231,6 @@ public sealed class RedisListEndToEndTests
             }
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static async Task<Process> StartRedisServerAsync(string redisServer, int port, string dir)
-    {
-        var server = ToolRunner.Start(redisServer, ["--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", dir, "--save", "", "--appendonly", "no"]);
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        await ToolProcesses.WaitUntilAsync(async () =>
-        {
-            try
-            {
-                await using var c = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500");
-                return (await c.GetDatabase().PingAsync()) >= TimeSpan.Zero;
-            }
-            catch (RedisConnectionException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(20), $"redis-server on port {port}");
-        return server;
     }
 
     private static async Task PushAsync(string driver, int port, string key, string value)

@@ -9,7 +9,8 @@ namespace Drivers.Redis.Tests;
 /// <summary>
 /// A one-shot `pushx -driver redis-list` is a start, one connection and its command, as `redis-cli rpush` is:
 /// the client library would otherwise open a second connection for SUBSCRIBE, ask INFO twice and probe for a
-/// replica by writing a throw-away key into the user's database. Watched with MONITOR on the real server.
+/// replica by writing a throw-away key into the user's database. Watched with MONITOR on a redis-server of the
+/// test's own, so that no other test's commands mix in.
 /// </summary>
 public sealed partial class RedisOneShotCommandsTests
 {
@@ -21,21 +22,22 @@ public sealed partial class RedisOneShotCommandsTests
     [Fact]
     public async Task A_push_uses_one_connection_and_sends_no_info_set_or_subscribe()
     {
-        var client = await RedisService.ClientAsync();
-        var key = $"oneshot-{Guid.NewGuid():N}";
-        using var monitor = new TcpClient();
-        await monitor.ConnectAsync(RedisService.Host, RedisService.Port, Ct);
-        var stream = monitor.GetStream();
-        await stream.WriteAsync("MONITOR\r\n"u8.ToArray(), Ct);
-        var reader = new StreamReader(stream, Encoding.Latin1);
-        Assert.Equal("+OK", await reader.ReadLineAsync(Ct));
+        var redisServer = ToolProcesses.RequireProgram("redis-server", "this test watches a redis-server of its own", "redis");
+        _ = await RedisService.ClientAsync(); // announces the backend of the other tests; this one runs its own server
+        var port = ToolProcesses.FreePort();
+        var dir = Directory.CreateTempSubdirectory("procx-redis-monitor-").FullName;
+        var server = await EndToEnd.StartRedisServerAsync(redisServer, port, dir);
         try
         {
-            var r = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-in", "x"], EndToEnd.Env("PUSHX", "redis-list", key));
+            using var monitor = await RawAsync(port, "MONITOR");
+            var reader = new StreamReader(monitor.GetStream(), Encoding.Latin1);
+            Assert.Equal("+OK", await reader.ReadLineAsync(Ct));
+
+            var r = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-in", "x"], EndToEnd.Env("PUSHX", "redis-list", "oneshot", "127.0.0.1", port));
             Assert.True(r.ExitCode == 0, r.ToString());
-            // The monitor's own marker, written after the push: every line before it is the push's.
+            // A marker sent after pushx exited: every line before it is pushx's.
             var marker = $"marker-{Guid.NewGuid():N}";
-            await client.GetDatabase().StringGetAsync(marker);
+            using var _ = await RawAsync(port, $"ECHO {marker}");
 
             var commands = new List<(string Connection, string Command)>();
             while (await reader.ReadLineAsync(Ct) is { } line && !line.Contains(marker, StringComparison.Ordinal))
@@ -45,15 +47,24 @@ public sealed partial class RedisOneShotCommandsTests
                     commands.Add((m.Groups[1].Value, m.Groups[2].Value.ToUpperInvariant()));
                 }
             }
-            var pushes = commands.Where(c => c.Command != "GET").ToList(); // the test's own client reads the marker
-            Assert.Contains("RPUSH", pushes.Select(c => c.Command));
-            Assert.Single(pushes.Select(c => c.Connection).Distinct());
-            Assert.All(pushes, c => Assert.True(c.Command == "RPUSH" || Handshake.Contains(c.Command), $"pushx sent {c.Command}"));
+            Assert.Contains("RPUSH", commands.Select(c => c.Command));
+            Assert.Single(commands.Select(c => c.Connection).Distinct());
+            Assert.All(commands, c => Assert.True(c.Command == "RPUSH" || Handshake.Contains(c.Command), $"pushx sent {c.Command}"));
         }
         finally
         {
-            await client.GetDatabase().KeyDeleteAsync(key);
+            ToolProcesses.Stop(server);
+            Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>A plain connection that has sent one inline command.</summary>
+    private static async Task<TcpClient> RawAsync(int port, string command)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync("127.0.0.1", port, Ct);
+        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), Ct);
+        return client;
     }
 
     /// <summary><c>1796146794.428953 [0 127.0.0.1:50210] "CLIENT" "SETNAME" "pushx"</c>: the connection and the command.</summary>

@@ -65,11 +65,6 @@ internal sealed class ChildProcess
         return new ChildProcess(process, leadsGroup);
     }
 
-    private const int EPERM = 1;
-    private const int ENOENT = 2;
-    private const int ENOEXEC = 8;
-    private const int EACCES = 13;
-
     private static ProcessStartInfo StartInfo(JobOptions options, PayloadDelivery delivery, string path, List<string> argv, bool nativeShim)
     {
         var start = ExecShim.Supported ? ExecShim.StartInfo(path, argv, nativeShim) : PlainStart(path, argv);
@@ -91,7 +86,7 @@ internal sealed class ChildProcess
 
     /// <summary>Whether the kernel refused to execute the native shim itself (not the command: the shim reports that).</summary>
     private static bool NativeShimRefused(Win32Exception e) =>
-        ExecShim.Supported && NativeShim.Path is not null && e.NativeErrorCode is EACCES or ENOEXEC or ENOENT or EPERM;
+        ExecShim.Supported && NativeShim.Path is not null && e.NativeErrorCode is NativeMethods.EACCES or NativeMethods.ENOEXEC or NativeMethods.ENOENT or NativeMethods.EPERM;
 
     /// <summary>Starts it; a start that fails is a failure of the job, with exit 127.</summary>
     private static async Task<Process> LaunchAsync(ProcessStartInfo start, string command)

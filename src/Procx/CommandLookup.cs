@@ -15,10 +15,6 @@ internal static class CommandLookup
     /// <summary>execvp's search path when PATH is unset (glibc's confstr(_CS_PATH)).</summary>
     private const string DefaultPath = "/bin:/usr/bin";
 
-    private const int Enoent = 2;
-    private const int Eacces = 13;
-    private const int Enotdir = 20;
-
     /// <summary>
     /// The absolute path of <paramref name="command"/>, or a configuration failure with exit 127 naming it.
     /// An empty or relative PATH entry (which execvp reads relative to the working directory) is skipped:
@@ -83,8 +79,8 @@ internal static class CommandLookup
         return NativeMethods.ExecuteAccess(path) switch
         {
             0 => null,
-            Enoent or Enotdir => "no such file",
-            Eacces => "permission denied (not executable)",
+            NativeMethods.ENOENT or NativeMethods.ENOTDIR => "no such file",
+            NativeMethods.EACCES => "permission denied (not executable)",
             var errno => Marshal.GetPInvokeErrorMessage(errno),
         };
     }

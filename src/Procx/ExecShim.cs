@@ -37,7 +37,7 @@ internal static class ExecShim
     /// A start of the shim that will exec <paramref name="path"/> with <paramref name="argv"/> (argv[0] included):
     /// the small native one when this build has it (<see cref="NativeShim"/>), else procx itself.
     /// </summary>
-    public static ProcessStartInfo StartInfo(string path, IReadOnlyList<string> argv, bool nativeShim = true)
+    public static ProcessStartInfo StartInfo(string path, IReadOnlyList<string> argv, bool nativeShim)
     {
         var native = nativeShim ? NativeShim.Path : null;
         var start = new ProcessStartInfo(native ?? Self);

@@ -51,8 +51,14 @@ internal static partial class NativeMethods
     private const short POLLOUT = 0x4;
     private const short POLLERR = 0x8;
     private const short POLLHUP = 0x10;
-    private const int EINTR = 4;
-    private const int EAGAIN = 11;
+    // errno values (the same on Linux's x86-64 and arm64), one place for procx.
+    public const int EPERM = 1;
+    public const int ENOENT = 2;
+    public const int EINTR = 4;
+    public const int ENOEXEC = 8;
+    public const int EAGAIN = 11;
+    public const int EACCES = 13;
+    public const int ENOTDIR = 20;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct PollFd

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Drivers.Core;
 using System.Runtime.InteropServices;
+using Drivers.Core;
 
 namespace Procx;
 
@@ -67,20 +67,29 @@ internal static class NativeShim
             return null;
         }
         var path = string.Create(CultureInfo.InvariantCulture, $"/proc/{Environment.ProcessId}/fd/{fd}");
-        try
-        {
-            // The handle owns nothing: the descriptor stays open as long as procx runs.
-            using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write);
-            program.CopyTo(file);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
         // The x86-64 shim runs under every end-to-end test here; another architecture's is built on its own
         // machine only, so it first proves it can start and answer (bad arguments: exit 70) before a job's
         // child depends on it.
-        return RuntimeInformation.ProcessArchitecture == Architecture.X64 || Answers(path) ? path : null;
+        if (Copied(program, fd) && (RuntimeInformation.ProcessArchitecture == Architecture.X64 || Answers(path)))
+        {
+            return path; // the descriptor stays open as long as procx runs
+        }
+        new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true).Dispose();
+        return null;
+    }
+
+    private static bool Copied(Stream program, int fd)
+    {
+        try
+        {
+            using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write);
+            program.CopyTo(file);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static bool Answers(string path)

@@ -67,6 +67,23 @@ public sealed class OutputIntegrityTests
     }
 
     [Fact]
+    public async Task Pushx_local_into_a_closed_pipe_exits_74_naming_stdout()
+    {
+        using var dir = new WorkFolder();
+        var r = await RunIntoClosedPipeAsync(dir, ToolRunner.Pushx, "-driver", "local", "-in", "hello");
+        Assert.True(r.ExitCode == 74, r.ToString()); // the console's stream would have dropped EPIPE: exit 0
+        Assert.Contains("cannot write to stdout", r.Stderr);
+    }
+
+    [Fact]
+    public async Task Pushx_local_with_stdout_closed_at_start_exits_74()
+    {
+        var r = await ToolRunner.RunAsync("bash", ["-c", "exec \"$@\" >&-", "bash", ToolRunner.Pushx, "-driver", "local", "-in", "x"]);
+        Assert.True(r.ExitCode == 74, r.ToString());
+        Assert.Contains("stdout is closed", r.Stderr);
+    }
+
+    [Fact]
     public async Task Pushx_out_in_a_missing_folder_exits_73_and_pushes_nothing()
     {
         using var dir = new WorkFolder();

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.IO.Pipes;
+using System.Runtime.InteropServices;
 using Drivers.Core;
 using Drivers.Core.Contracts;
 using Drivers.Core.Failures;
@@ -14,25 +15,37 @@ namespace Procx;
 /// (<see cref="CommandLookup"/>); on Linux the child leads a process group of its own and dies with procx
 /// (<see cref="ExecShim"/>), so a stop reaches everything it started.
 /// </summary>
-internal sealed class ChildProcess
+internal sealed partial class ChildProcess
 {
     /// <summary>How often a stop looks whether the child's group is gone once the child itself exited.</summary>
     private static readonly TimeSpan GroupPoll = TimeSpan.FromMilliseconds(50);
 
-    private readonly Process _process;
+    private readonly int _pid;
+    private readonly Task<int> _exit;
+    private readonly Stream? _stdin;
+    private readonly Action _closeStdin;
     private readonly bool _leadsGroup;
     private volatile bool _stoppedForShutdown;
 
-    private ChildProcess(Process process, bool leadsGroup)
+    private ChildProcess(string startedBy, int pid, Task<int> exit, Stream? stdin, Action closeStdin, bool leadsGroup)
     {
-        _process = process;
+        StartedBy = startedBy;
+        _pid = pid;
+        _exit = exit;
+        _stdin = stdin;
+        _closeStdin = closeStdin;
         _leadsGroup = leadsGroup;
     }
 
-    public int Id => _process.Id;
+    public int Id => _pid;
+
+    /// <summary>How it was started, for the debug log: "vfork" (native/spawn.c), "exec shim" (procx as the shim) or "process".</summary>
+    public string StartedBy { get; }
 
     /// <summary>True once a shutdown signal was forwarded to this child (set by <see cref="ShutdownSignals"/>).</summary>
     public bool StoppedForShutdown => _stoppedForShutdown;
+
+    private bool HasExited => _exit.IsCompleted;
 
     /// <summary>
     /// Starts the child. A command that cannot be found or executed is a configuration failure with exit 127
@@ -46,47 +59,53 @@ internal sealed class ChildProcess
         {
             argv.Add(arg);
         }
-        Process process;
-        try
+        if (NativeSpawn.Available)
         {
-            process = await LaunchAsync(StartInfo(options, delivery, path, argv, nativeShim: true), options.Command[0]).ConfigureAwait(false);
+            return await StartNativeAsync(options, delivery, path, argv).ConfigureAwait(false);
         }
-        catch (Win32Exception e) when (NativeShimRefused(e))
-        {
-            // The kernel would not execute the in-memory shim (a memfd in a noexec policy, no /proc): procx is
-            // its own shim from now on, slower but the same.
-            NativeShim.Refused();
-            process = await LaunchAsync(StartInfo(options, delivery, path, argv, nativeShim: false), options.Command[0]).ConfigureAwait(false);
-        }
+        var process = await LaunchAsync(StartInfo(options, delivery, path, argv), options.Command[0]).ConfigureAwait(false);
         // The shim makes its own group before it execs; doing it here as well closes the window in which a
         // stop would signal a group that does not exist yet. Elsewhere this is the only call, and it loses
         // when the child has already exec'd.
         var leadsGroup = NativeMethods.LeadOwnGroup(process.Id) || ExecShim.Supported;
-        return new ChildProcess(process, leadsGroup);
+        return new ChildProcess(ExecShim.Supported ? "exec shim" : "process", process.Id, ExitCodeAsync(process), process.StandardInput.BaseStream, process.StandardInput.Close, leadsGroup);
     }
 
-    private static ProcessStartInfo StartInfo(JobOptions options, PayloadDelivery delivery, string path, List<string> argv, bool nativeShim)
+    private static async Task<int> ExitCodeAsync(Process process)
     {
-        var start = ExecShim.Supported ? ExecShim.StartInfo(path, argv, nativeShim) : PlainStart(path, argv);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        return process.ExitCode;
+    }
+
+    private static HostFailureException NotStarted(string command, int errno) =>
+        new(FailureKind.Transient, $"could not start '{command}': {Marshal.GetPInvokeErrorMessage(errno)}", ExitCodes.ChildNotStartable);
+
+    private static ProcessStartInfo StartInfo(JobOptions options, PayloadDelivery delivery, string path, List<string> argv)
+    {
+        var start = ExecShim.Supported ? ExecShim.StartInfo(path, argv) : PlainStart(path, argv);
         start.UseShellExecute = false;
         start.RedirectStandardInput = true;
         start.RedirectStandardOutput = false;
         start.RedirectStandardError = false;
-        if (!options.HostEnv)
-        {
-            // procx's own settings (and credentials) stay with procx; PUSHX_* still reach a `procx pushx` child.
-            foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("PROCX_", StringComparison.Ordinal)).ToList())
-            {
-                start.Environment.Remove(name);
-            }
-        }
-        delivery.AddToEnvironment(start.Environment);
+        PrepareEnvironment(start.Environment, options, delivery);
         return start;
     }
 
-    /// <summary>Whether the kernel refused to execute the native shim itself (not the command: the shim reports that).</summary>
-    private static bool NativeShimRefused(Win32Exception e) =>
-        ExecShim.Supported && NativeShim.Path is not null && e.NativeErrorCode is NativeMethods.EACCES or NativeMethods.ENOEXEC or NativeMethods.ENOENT or NativeMethods.EPERM;
+    /// <summary>
+    /// The child's environment is procx's, minus procx's own settings (and credentials) unless -host-env; plus
+    /// the payload's variables. PUSHX_* still reach a `procx pushx` child.
+    /// </summary>
+    private static void PrepareEnvironment(IDictionary<string, string?> environment, JobOptions options, PayloadDelivery delivery)
+    {
+        if (!options.HostEnv)
+        {
+            foreach (var name in environment.Keys.Where(k => k.StartsWith("PROCX_", StringComparison.Ordinal)).ToList())
+            {
+                environment.Remove(name);
+            }
+        }
+        delivery.AddToEnvironment(environment);
+    }
 
     /// <summary>Starts it; a start that fails is a failure of the job, with exit 127.</summary>
     private static async Task<Process> LaunchAsync(ProcessStartInfo start, string command)
@@ -94,10 +113,10 @@ internal sealed class ChildProcess
         try
         {
             return ExecShim.Supported
-                ? await SpawnThread.StartAsync(start).ConfigureAwait(false)
+                ? await SpawnThread.RunAsync(() => Process.Start(start) ?? throw new Win32Exception("no process")).ConfigureAwait(false)
                 : Process.Start(start) ?? throw new Win32Exception("no process");
         }
-        catch (Win32Exception e) when (!NativeShimRefused(e))
+        catch (Win32Exception e)
         {
             var kind = ExecShim.Supported ? FailureKind.Transient : FailureKind.Configuration;
             throw new HostFailureException(kind, $"could not start '{command}': {ErrorText.Describe(e)}", ExitCodes.ChildNotStartable, e);
@@ -118,11 +137,11 @@ internal sealed class ChildProcess
         {
             CloseStdin();
         }
-        await _process.WaitForExitAsync().ConfigureAwait(false);
+        var code = await _exit.ConfigureAwait(false);
         await abandon.CancelAsync().ConfigureAwait(false);
         CloseStdin();
         await feeding.ConfigureAwait(false);
-        return _process.ExitCode;
+        return code;
     }
 
     /// <summary>
@@ -132,7 +151,7 @@ internal sealed class ChildProcess
     /// </summary>
     public async Task StopAsync(int signal, TimeSpan grace, bool wholeTree)
     {
-        if (_process.HasExited)
+        if (HasExited)
         {
             return;
         }
@@ -143,20 +162,20 @@ internal sealed class ChildProcess
         }
         if (wholeTree && _leadsGroup)
         {
-            NativeMethods.SignalGroup(_process.Id, signal);
+            NativeMethods.SignalGroup(_pid, signal);
         }
-        var exited = _process.WaitForExitAsync();
+        var exited = _exit;
         if (await Task.WhenAny(exited, Task.Delay(grace)).ConfigureAwait(false) != exited)
         {
             KillTree();
             return;
         }
         // The child is gone; what it started in its group had the same grace.
-        while (wholeTree && _leadsGroup && ProcessTree.GroupAlive(_process.Id))
+        while (wholeTree && _leadsGroup && ProcessTree.GroupAlive(_pid))
         {
             if (deadline.Elapsed >= grace)
             {
-                NativeMethods.SignalGroup(_process.Id, NativeMethods.SIGKILL);
+                NativeMethods.SignalGroup(_pid, NativeMethods.SIGKILL);
                 return;
             }
             await Task.Delay(GroupPoll).ConfigureAwait(false);
@@ -166,12 +185,16 @@ internal sealed class ChildProcess
     /// <summary>SIGKILL to the child, its process group and its descendants.</summary>
     public void KillTree()
     {
-        var descendants = ProcessTree.Descendants(_process.Id); // before the kill: orphans lose their parent link
+        if (_pid <= 0)
+        {
+            return; // never started (the exec failed): there is nothing to kill, and kill(0) would be procx's group
+        }
+        var descendants = ProcessTree.Descendants(_pid); // before the kill: orphans lose their parent link
         if (_leadsGroup)
         {
-            NativeMethods.SignalGroup(_process.Id, NativeMethods.SIGKILL);
+            NativeMethods.SignalGroup(_pid, NativeMethods.SIGKILL);
         }
-        NativeMethods.Signal(_process.Id, NativeMethods.SIGKILL);
+        NativeMethods.Signal(_pid, NativeMethods.SIGKILL);
         foreach (var pid in descendants)
         {
             NativeMethods.Signal(pid, NativeMethods.SIGKILL);
@@ -186,9 +209,9 @@ internal sealed class ChildProcess
     {
         if (!wholeTree || !_leadsGroup)
         {
-            return wholeTree ? ProcessTree.Descendants(_process.Id).Prepend(_process.Id) : [_process.Id];
+            return wholeTree ? ProcessTree.Descendants(_pid).Prepend(_pid) : [_pid];
         }
-        return ProcessTree.DescendantsOutsideGroup(_process.Id, _process.Id);
+        return ProcessTree.DescendantsOutsideGroup(_pid, _pid);
     }
 
     private static ProcessStartInfo PlainStart(string path, IReadOnlyList<string> argv)
@@ -203,7 +226,7 @@ internal sealed class ChildProcess
 
     private void CloseStdin()
     {
-        try { _process.StandardInput.Close(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+        try { _closeStdin(); } catch (Exception e) when (e is IOException or ObjectDisposedException) { }
     }
 
     private async Task FeedStdinAsync(PayloadDelivery delivery, CancellationToken abandon)
@@ -211,13 +234,13 @@ internal sealed class ChildProcess
         try
         {
             await using var source = delivery.OpenStdinSource();
-            if (_process.StandardInput.BaseStream is PipeStream pipe && !OperatingSystem.IsWindows())
+            if (_stdin is PipeStream pipe && !OperatingSystem.IsWindows())
             {
                 await StdinFeed.CopyAsync(source, pipe, abandon).ConfigureAwait(false);
             }
-            else
+            else if (_stdin is not null)
             {
-                await source.CopyToAsync(_process.StandardInput.BaseStream, abandon).ConfigureAwait(false);
+                await source.CopyToAsync(_stdin, abandon).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)

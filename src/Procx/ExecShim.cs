@@ -9,10 +9,10 @@ namespace Procx;
 /// with procx (so a SIGKILLed procx leaves no runner behind, whose item the next procx would run again). Both
 /// need calls between fork and exec, which .NET cannot make; so procx starts itself as this shim, which makes
 /// them and then execs the command in its own place: no extra process remains, and stdin, stdout, stderr,
-/// the environment and the pid pass unchanged. The shim is the small C program embedded in procx
-/// (<see cref="NativeShim"/>, native/exec-shim.c) when the build has it; otherwise procx itself, started with
-/// <see cref="Marker"/>, runs it before anything else (no settings, no drivers, no logging), at the cost of one
-/// start of the runtime per job.
+/// the environment and the pid pass unchanged. Where the build linked native/spawn.c, it makes those calls
+/// itself between its vfork and the exec (<see cref="NativeSpawn"/>) and no shim runs; otherwise procx itself,
+/// started with <see cref="Marker"/>, is the shim and runs it before anything else (no settings, no drivers,
+/// no logging), at the cost of one start of the runtime per job.
 /// </summary>
 internal static class ExecShim
 {
@@ -33,18 +33,11 @@ internal static class ExecShim
     /// <summary>Called by procx's Main: /proc/self/exe is procx, so it can be its children's shim.</summary>
     public static void EnableForThisProcess() => s_procxIsRunning = true;
 
-    /// <summary>
-    /// A start of the shim that will exec <paramref name="path"/> with <paramref name="argv"/> (argv[0] included):
-    /// the small native one when this build has it (<see cref="NativeShim"/>), else procx itself.
-    /// </summary>
-    public static ProcessStartInfo StartInfo(string path, IReadOnlyList<string> argv, bool nativeShim)
+    /// <summary>A start of procx as the shim that will exec <paramref name="path"/> with <paramref name="argv"/> (argv[0] included).</summary>
+    public static ProcessStartInfo StartInfo(string path, IReadOnlyList<string> argv)
     {
-        var native = nativeShim ? NativeShim.Path : null;
-        var start = new ProcessStartInfo(native ?? Self);
-        if (native is null)
-        {
-            start.ArgumentList.Add(Marker);
-        }
+        var start = new ProcessStartInfo(Self);
+        start.ArgumentList.Add(Marker);
         start.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add(path);
         foreach (var arg in argv)

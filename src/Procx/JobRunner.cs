@@ -139,7 +139,7 @@ internal sealed class JobRunner(
     {
         var child = await ChildProcess.StartAsync(options, delivery).ConfigureAwait(false);
         signals.Track(child);
-        log.Debug("child started", ("job", job), ("pid", child.Id));
+        log.Debug("child started", ("job", job), ("pid", child.Id), ("start", child.StartedBy));
         using var leaseStop = new CancellationTokenSource();
         var leases = LeaseKeeper.KeepAsync(source, item, job, log, leaseStop.Token);
         try

@@ -57,6 +57,7 @@ internal static partial class NativeMethods
     public const int EINTR = 4;
     public const int ENOEXEC = 8;
     public const int EAGAIN = 11;
+    public const int ENOMEM = 12;
     public const int EACCES = 13;
     public const int ENOTDIR = 20;
 
@@ -115,9 +116,10 @@ internal static partial class NativeMethods
     /// <summary>_exit(2): ends the process now; no thread can finish a job (and settle its item) meanwhile.</summary>
     public static void ExitNow(int status) => SysExit(status);
 
+    /// <summary>kill(pid, signal) to one process; never to a group or to every process (pid 0 or less).</summary>
     public static void Signal(int pid, int signal)
     {
-        if (OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows() || pid <= 0)
         {
             return;
         }
@@ -125,7 +127,7 @@ internal static partial class NativeMethods
     }
 
     /// <summary>Signals every process of group <paramref name="pgid"/>; false when the group has no member left.</summary>
-    public static bool SignalGroup(int pgid, int signal) => !OperatingSystem.IsWindows() && SysKill(-pgid, signal) == 0;
+    public static bool SignalGroup(int pgid, int signal) => !OperatingSystem.IsWindows() && pgid > 0 && SysKill(-pgid, signal) == 0;
 
     /// <summary>setpgid(pid, pid): makes <paramref name="pid"/> the leader of a group of its own. False if it already exec'd.</summary>
     public static bool LeadOwnGroup(int pid) => !OperatingSystem.IsWindows() && SysSetpgid(pid, pid) == 0;

@@ -13,4 +13,8 @@ if (InvokedName.Is("pushx"))
     return ToolHost.Run(PushxTool.Definition, args, (commandLine, log, ct) => new Pusher(commandLine, log).RunAsync(ct));
 }
 ExecShim.EnableForThisProcess();
+if (OperatingSystem.IsLinux())
+{
+    NativeMethods.KeepChildExitCodes();
+}
 return ToolHost.Run(ProcxTool.Definition, args, (commandLine, log, ct) => new Worker(commandLine, log).RunAsync(ct));

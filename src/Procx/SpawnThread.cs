@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace Procx;
 
@@ -10,7 +9,7 @@ namespace Procx;
 /// </summary>
 internal static class SpawnThread
 {
-    private static readonly BlockingCollection<(ProcessStartInfo Start, TaskCompletionSource<Process> Result)> Requests = [];
+    private static readonly BlockingCollection<Action> Requests = [];
 
     private static readonly Lazy<Thread> Thread = new(() =>
     {
@@ -20,29 +19,33 @@ internal static class SpawnThread
     });
 
     /// <summary>
-    /// Process.Start on the spawn thread; its exceptions are rethrown to the awaiter. Awaited, not waited for:
-    /// a thread-pool thread blocked on it spun, then slept, on every job.
+    /// Runs <paramref name="start"/> (a Process.Start or a vfork) on the spawn thread; its exceptions are
+    /// rethrown to the awaiter. Awaited, not waited for: a thread-pool thread blocked on it spun, then slept,
+    /// on every job.
     /// </summary>
-    public static Task<Process> StartAsync(ProcessStartInfo start)
+    public static Task<T> RunAsync<T>(Func<T> start)
     {
         _ = Thread.Value;
-        var result = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Requests.Add((start, result));
-        return result.Task;
-    }
-
-    private static void Serve()
-    {
-        foreach (var (start, result) in Requests.GetConsumingEnumerable())
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Requests.Add(() =>
         {
             try
             {
-                result.SetResult(Process.Start(start) ?? throw new InvalidOperationException("Process.Start returned no process"));
+                result.SetResult(start());
             }
             catch (Exception e)
             {
                 result.SetException(e);
             }
+        });
+        return result.Task;
+    }
+
+    private static void Serve()
+    {
+        foreach (var request in Requests.GetConsumingEnumerable())
+        {
+            request();
         }
     }
 }

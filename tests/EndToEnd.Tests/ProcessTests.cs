@@ -186,6 +186,58 @@ public sealed class ProcessTests
         Assert.Equal(ids[0], ids[1]); // pid == pgid: a group of its own
     }
 
+    [Fact]
+    public async Task The_published_build_starts_children_itself_by_vfork_with_nothing_to_read_on_stdin()
+    {
+        using var dir = new WorkFolder();
+        dir.Put("job", "x");
+
+        var r = await ToolRunner.RunAsync(ToolRunner.Procx, [.. dir.FsSource("job"), "-log-level", "debug", "sh", "-c", "readlink /proc/self/fd/0; cat"]);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // native/spawn.c is linked in: a build that fell back to procx as its own shim is slower and says so here.
+        Assert.Contains("child started", r.Stderr);
+        Assert.Contains("start=vfork", r.Stderr);
+        Assert.Equal("/dev/null\n", r.StdoutText); // as Go's os/exec gives a child without stdin
+    }
+
+    [Fact]
+    public async Task A_procx_started_with_sigchld_ignored_still_gets_each_childs_exit_code()
+    {
+        using var dir = new WorkFolder();
+        dir.Put("good", "x");
+        dir.Put("bad", "x");
+
+        // With SIGCHLD ignored, the kernel reaps children itself and their exit codes are gone.
+        var good = await ToolRunner.RunAsync("env", ["--ignore-signal=CHLD", ToolRunner.Procx, .. dir.FsSource("good"), "true"]);
+        var bad = await ToolRunner.RunAsync("env", ["--ignore-signal=CHLD", ToolRunner.Procx, .. dir.FsSource("bad"), "sh", "-c", "exit 3"],
+            timeout: TimeSpan.FromSeconds(30));
+
+        Assert.True(good.ExitCode == 0, good.ToString());
+        Assert.True(bad.ExitCode == 3, bad.ToString());
+        Assert.Equal(["bad"], WorkFolder.Names(dir.Failed));
+        Assert.Empty(WorkFolder.Names(dir.Work));
+    }
+
+    [Fact]
+    public async Task A_command_the_kernel_will_not_execute_fails_the_job_with_127_and_the_reason()
+    {
+        using var dir = new WorkFolder();
+        dir.Put("job", "x");
+        var bin = Path.Combine(dir.Root, "bin");
+        Directory.CreateDirectory(bin);
+        var garbage = Path.Combine(bin, "not-a-program");
+        File.WriteAllBytes(garbage, [0x7f, (byte)'E', (byte)'L', (byte)'F', 1, 2, 3]);
+        File.SetUnixFileMode(garbage, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+        var r = await ToolRunner.RunAsync(ToolRunner.Procx, [.. dir.FsSource("job"), "not-a-program"],
+            env: new Dictionary<string, string> { ["PATH"] = bin + ":/usr/bin:/bin" });
+
+        Assert.Equal(127, r.ExitCode);
+        Assert.Contains("could not start 'not-a-program': Exec format error", r.Stderr);
+        Assert.Equal(["job"], WorkFolder.Names(dir.Failed)); // this item's command was wrong, and procx said so
+    }
+
     private static async Task<int> ReadPidAsync(string pidFile)
     {
         await ClearAndFailTests.WaitUntil(() => File.Exists(pidFile));

@@ -1,4 +1,5 @@
 using Drivers.Core.Contracts;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Drivers.Core;
@@ -82,6 +83,88 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
     /// </summary>
     public RedisConnection Create(bool blocking = false, bool subscriber = false) => new(this, blocking, subscriber);
 
+    /// <summary>A sink's connection: one command at a time, no client library (<see cref="RedisSinkConnection"/>).</summary>
+    public RedisSinkConnection CreateForSink() => new(this);
+
+    internal string Host => _host;
+
+    internal int Port => _port;
+
+    /// <summary>What a new sink connection sends before its first command: AUTH when there is a password, and its name.</summary>
+    internal IReadOnlyList<ReadOnlyMemory<byte>>[] Handshake()
+    {
+        ReadOnlyMemory<byte>[] name = ["CLIENT"u8.ToArray(), "SETNAME"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes(ClientName(blocking: false))];
+        return _password is { } password ? [["AUTH"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes(password)], name] : [name];
+    }
+
+    /// <summary>The TLS a sink connection makes (null without -redis-enable-tls), as the client library is told in <see cref="ConnectAsync"/>.</summary>
+    internal SslClientAuthenticationOptions? TlsOptions()
+    {
+        if (!_tls)
+        {
+            return null;
+        }
+        var options = new SslClientAuthenticationOptions { TargetHost = _host };
+        if (_clientCertificate is { } certificate)
+        {
+            options.ClientCertificates = [certificate];
+        }
+        if (_skipVerify)
+        {
+            options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        }
+        else if (_caFile is not null)
+        {
+            options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => SignedByCaFile(certificate, errors);
+        }
+        return options;
+    }
+
+    /// <summary>A certificate whose only fault is an issuer the system does not know, checked against -redis-tls-ca-file.</summary>
+    private bool SignedByCaFile(X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null)
+        {
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.ImportFromPemFile(_caFile!);
+        using var presented = new X509Certificate2(certificate);
+        return chain.Build(presented);
+    }
+
+    internal void Connected(bool blocking) => _log.Debug("connected to redis", ("endpoint", Endpoint), ("tls", _tls), ("blocking", blocking));
+
+    private string ClientName(bool blocking) => _settings.EnvPrefix.ToLowerInvariant() + (blocking ? "-blocking" : "");
+
+    /// <summary>No connection could be made: the reason and the flags to check.</summary>
+    internal DriverException Unreachable(Exception e) =>
+        _settings.Unreachable("redis", Endpoint, ConnectReason(e), e, RedisConnectionSettings.Host, RedisConnectionSettings.Port);
+
+    /// <summary>A connection made whose first answer was not Redis's: most often TLS on one side only.</summary>
+    internal DriverException HandshakeFailed(Exception e) => _settings.Unreachable("redis", Endpoint, _tls
+        ? "the port is open but the TLS handshake or the redis handshake failed"
+        : "the port is open but the redis handshake failed: is it a TLS port (-redis-enable-tls)?", e, RedisConnectionSettings.Host, RedisConnectionSettings.Port);
+
+    /// <summary>An error reply, in words that name what to change.</summary>
+    internal DriverException ServerError(string message, Exception? inner = null) => message switch
+    {
+        _ when message.StartsWith("NOAUTH", StringComparison.Ordinal) || message.StartsWith("WRONGPASS", StringComparison.Ordinal)
+            || message.StartsWith("ERR AUTH", StringComparison.Ordinal) || message.Contains("without any password configured", StringComparison.Ordinal) =>
+            BadCredentials($" ({ErrorText.OneLine(message.TrimEnd('.'))})"),
+        _ when message.StartsWith("WRONGTYPE", StringComparison.Ordinal) =>
+            _settings.Invalid(RedisConnectionSettings.Key, $"the key '{Key}' at redis {Endpoint} holds another kind of value"),
+        _ when message.StartsWith("READONLY", StringComparison.Ordinal) =>
+            _settings.Invalid(RedisConnectionSettings.Host, $"redis at {Endpoint} is a read-only replica; point -redis-host at the primary"),
+        _ => DriverException.Transient($"redis at {Endpoint} answered with an error: {ErrorText.OneLine(message)}", inner),
+    };
+
     internal async Task<ConnectionMultiplexer> ConnectAsync(bool blocking, bool subscriber)
     {
         var options = new ConfigurationOptions
@@ -92,7 +175,7 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
             // A blocking connection waits server-side for up to RedisConnection.MaxBlock per command.
             AsyncTimeout = blocking ? 15000 : 10000,
             SyncTimeout = 10000,
-            ClientName = _settings.EnvPrefix.ToLowerInvariant() + (blocking ? "-blocking" : ""),
+            ClientName = ClientName(blocking),
             Password = _password,
             Ssl = _tls,
             // One server, one short-lived process: no tie-breaker key, no configuration-change channel, no
@@ -126,7 +209,7 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         try
         {
             var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-            _log.Debug("connected to redis", ("endpoint", Endpoint), ("tls", _tls), ("blocking", blocking));
+            Connected(blocking);
             return connection;
         }
         catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.UnableToConnect && Translate(e) is { Kind: FailureKind.Transient })
@@ -157,13 +240,9 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } => BadCredentials(),
         // With a password the server refuses, the client only suspects authentication and says so in its message.
         RedisConnectionException c when c.Message.Contains("authentication failure", StringComparison.OrdinalIgnoreCase) => BadCredentials(),
-        RedisServerException s when s.Message.StartsWith("NOAUTH", StringComparison.Ordinal) || s.Message.StartsWith("WRONGPASS", StringComparison.Ordinal) =>
-            BadCredentials($" ({ErrorText.OneLine(s.Message.TrimEnd('.'))})"),
-        RedisServerException s when s.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal) =>
-            _settings.Invalid(RedisConnectionSettings.Key, $"the key '{Key}' at redis {Endpoint} holds another kind of value"),
-        RedisServerException s when s.Message.StartsWith("READONLY", StringComparison.Ordinal) =>
-            _settings.Invalid(RedisConnectionSettings.Host, $"redis at {Endpoint} is a read-only replica; point -redis-host at the primary"),
-        RedisServerException s => DriverException.Transient($"redis at {Endpoint} answered with an error: {ErrorText.OneLine(s.Message)}", e),
+        RedisServerException s => ServerError(s.Message, e),
+        System.Security.Authentication.AuthenticationException when _tls =>
+            _settings.Invalid(RedisConnectionSettings.TlsCaFile, $"the TLS handshake with redis at {Endpoint} failed (is its certificate signed by -redis-tls-ca-file?): {ErrorText.Describe(ErrorText.Innermost(e))}"),
         // "Timeout performing BLMOVE (15000ms), next: …, please take a look at this article …": keep the first clause.
         RedisTimeoutException => DriverException.Transient($"redis at {Endpoint} did not answer in time ({FirstClause(e.Message)})", e),
         RedisException or SocketException or TimeoutException or IOException =>

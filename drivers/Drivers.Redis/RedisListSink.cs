@@ -1,6 +1,6 @@
+using System.Text;
 using Drivers.Core.Contracts;
 using Drivers.Core.Registry;
-using StackExchange.Redis;
 
 namespace Drivers.Redis;
 
@@ -11,20 +11,22 @@ namespace Drivers.Redis;
 /// </summary>
 internal sealed class RedisListSink : ISinkDriver, IBatchSink
 {
-    private readonly RedisConnection _connection;
-    private readonly RedisKey _key;
+    private static readonly ReadOnlyMemory<byte> Rpush = "RPUSH"u8.ToArray();
+    private readonly RedisConnectionFactory _factory;
+    private readonly RedisSinkConnection _connection;
+    private readonly ReadOnlyMemory<byte> _key;
 
     public RedisListSink(DriverContext context)
     {
-        var factory = new RedisConnectionFactory(context.Settings, context.Log);
-        _key = factory.Key;
-        _connection = factory.Create();
+        _factory = new RedisConnectionFactory(context.Settings, context.Log);
+        _key = Encoding.UTF8.GetBytes(_factory.Key);
+        _connection = _factory.CreateForSink();
     }
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
-        await _connection.RunAsync(db => db.ListRightPushAsync(_key, bytes), cancellationToken).ConfigureAwait(false);
+        await PushAsync([Rpush, _key, bytes], cancellationToken).ConfigureAwait(false);
     }
 
     public int MaxBatchCount => 100_000;
@@ -34,10 +36,17 @@ internal sealed class RedisListSink : ISinkDriver, IBatchSink
 
     public async Task<IReadOnlyList<BatchRejection>> PushBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> messages, CancellationToken cancellationToken)
     {
-        var values = messages.Select(m => (RedisValue)m).ToArray();
-        await _connection.RunAsync(db => db.ListRightPushAsync(_key, values), cancellationToken).ConfigureAwait(false);
+        await PushAsync([Rpush, _key, .. messages], cancellationToken).ConfigureAwait(false);
         return [];
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    private async Task PushAsync(ReadOnlyMemory<byte>[] command, CancellationToken cancellationToken)
+    {
+        if (await _connection.SendAsync(command, cancellationToken).ConfigureAwait(false) is { IsError: true } refused)
+        {
+            throw _factory.ServerError(refused.Text);
+        }
+    }
 }

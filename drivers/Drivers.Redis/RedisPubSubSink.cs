@@ -1,7 +1,7 @@
+using System.Text;
 using Drivers.Core.Contracts;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
-using StackExchange.Redis;
 
 namespace Drivers.Redis;
 
@@ -11,25 +11,31 @@ namespace Drivers.Redis;
 /// </summary>
 internal sealed class RedisPubSubSink : ISinkDriver
 {
-    private readonly RedisConnection _connection;
-    private readonly RedisChannel _channel;
+    private static readonly ReadOnlyMemory<byte> Publish = "PUBLISH"u8.ToArray();
+    private readonly RedisConnectionFactory _factory;
+    private readonly RedisSinkConnection _connection;
+    private readonly string _channel;
     private readonly ILog _log;
 
     public RedisPubSubSink(DriverContext context)
     {
         _log = context.Log;
-        var factory = new RedisConnectionFactory(context.Settings, _log);
-        _channel = RedisChannel.Literal(factory.Key);
-        _connection = factory.Create();
+        _factory = new RedisConnectionFactory(context.Settings, _log);
+        _channel = _factory.Key;
+        _connection = _factory.CreateForSink();
     }
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
-        var receivers = await _connection.RunAsync(db => db.PublishAsync(_channel, bytes), cancellationToken).ConfigureAwait(false);
-        if (receivers == 0)
+        var reply = await _connection.SendAsync([Publish, Encoding.UTF8.GetBytes(_channel), bytes], cancellationToken).ConfigureAwait(false);
+        if (reply.IsError)
         {
-            _log.Warn("no subscriber received the message (pub/sub keeps nothing)", ("channel", _channel.ToString()));
+            throw _factory.ServerError(reply.Text);
+        }
+        if (reply.Integer == 0)
+        {
+            _log.Warn("no subscriber received the message (pub/sub keeps nothing)", ("channel", _channel));
         }
     }
 

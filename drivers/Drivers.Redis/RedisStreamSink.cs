@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Drivers.Core.Contracts;
 using Drivers.Core.Logging;
@@ -15,35 +16,42 @@ namespace Drivers.Redis;
 /// </summary>
 internal sealed class RedisStreamSink : ISinkDriver
 {
-    private readonly RedisConnection _connection;
+    private static readonly ReadOnlyMemory<byte> Xadd = "XADD"u8.ToArray();
+    private readonly RedisConnectionFactory _factory;
+    private readonly RedisSinkConnection _connection;
     private readonly SettingValues _settings;
     private readonly ILog _log;
-    private readonly RedisKey _key;
+    private readonly string _key;
     private readonly string _messageId;
 
     public RedisStreamSink(DriverContext context)
     {
         _settings = context.Settings;
         _log = context.Log;
-        var factory = new RedisConnectionFactory(_settings, _log);
-        _key = factory.Key;
+        _factory = new RedisConnectionFactory(_settings, _log);
+        _key = _factory.Key;
         _messageId = _settings.GetString(RedisStreamSettings.MessageId) is { Length: > 0 } id ? id : "*";
-        _connection = factory.Create();
+        _connection = _factory.CreateForSink();
     }
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
         var fields = ToFields(bytes);
-        try
+        List<ReadOnlyMemory<byte>> command = [Xadd, Encoding.UTF8.GetBytes(_key), Encoding.UTF8.GetBytes(_messageId)];
+        foreach (var field in fields)
         {
-            var id = await _connection.RunAsync(db => db.StreamAddAsync(_key, fields, _messageId), cancellationToken, _ => _messageId != "*").ConfigureAwait(false);
-            _log.Debug("added stream entry", ("key", (string?)_key), ("id", (string?)id), ("fields", fields.Length));
+            command.Add((byte[])field.Name!);
+            command.Add((byte[])field.Value!);
         }
-        catch (RedisServerException e) when (_messageId != "*")
+        var reply = await _connection.SendAsync(command, cancellationToken).ConfigureAwait(false);
+        if (reply.IsError)
         {
-            throw _settings.Invalid(RedisStreamSettings.MessageId, $"redis refused the entry id '{_messageId}': {e.Message}");
+            throw _messageId != "*" && !reply.Text.StartsWith("WRONGTYPE", StringComparison.Ordinal) && !reply.Text.StartsWith("NOAUTH", StringComparison.Ordinal)
+                ? _settings.Invalid(RedisStreamSettings.MessageId, $"redis refused the entry id '{_messageId}': {reply.Text}")
+                : _factory.ServerError(reply.Text);
         }
+        _log.Debug("added stream entry", ("key", _key), ("id", reply.Bulk is { } id ? Encoding.UTF8.GetString(id) : null), ("fields", fields.Length));
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

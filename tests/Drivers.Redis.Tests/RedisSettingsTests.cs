@@ -216,6 +216,13 @@ public sealed class RedisSettingsTests
                 Assert.Equal(FailureKind.Configuration, error.Kind);
                 Assert.Contains("-redis-tls-ca-file", error.Message, StringComparison.Ordinal);
             }
+            var plainFlags = new Dictionary<string, string>(flags);
+            plainFlags.Remove("redis-enable-tls");
+            await using (var plain = DriverFactory.Sink(Registry, "redis-list", plainFlags))
+            {
+                var error = await Assert.ThrowsAsync<DriverException>(() => plain.PushAsync(Drivers.Core.Contracts.Payload.FromBytes([1]), Ct));
+                Assert.Contains("the port is open but the redis handshake failed: is it a TLS port (-redis-enable-tls)?", error.Message, StringComparison.Ordinal);
+            }
         }
         finally
         {

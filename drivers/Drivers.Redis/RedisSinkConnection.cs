@@ -1,0 +1,285 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using Drivers.Core.Contracts;
+using Drivers.Core.Failures;
+
+namespace Drivers.Redis;
+
+/// <summary>
+/// The sinks' connection: one socket (TLS when asked) carrying one command at a time in RESP2, opened on
+/// first use and again after any failure. A push needs nothing of the multiplexing client the sources use
+/// (blocking commands, scripts, reconnection in the background), whose start alone — its threads, its
+/// handshake, its shutdown — made a one-shot pushx take twice as long as `redis-cli rpush`. The handshake
+/// (AUTH when there is a password, CLIENT SETNAME) goes out in the same write as the first command.
+/// </summary>
+internal sealed class RedisSinkConnection(RedisConnectionFactory factory) : IAsyncDisposable
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a command may wait for its reply; then the connection is dropped and the push fails (transient).</summary>
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Socket? _socket;
+    private Stream? _stream;
+    private RespReader? _reader;
+
+    /// <summary>
+    /// Sends one command (its name and arguments as bytes) and returns the reply; an error reply is returned,
+    /// not thrown, except the handshake's. Failures of the connection are translated for the user.
+    /// </summary>
+    public async Task<RespReply> SendAsync(IReadOnlyList<ReadOnlyMemory<byte>> command, CancellationToken cancellationToken)
+    {
+        // Awaited: pushes that wait for their turn (procx's in-process pushx at -concurrency N) hold no thread.
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_socket is { } idle && idle.Poll(0, SelectMode.SelectRead) && idle.Available == 0)
+        {
+            Drop(); // the server closed it since the last push (a restart, its idle timeout): nothing was sent on it
+        }
+        var connecting = _stream is null;
+        var opened = !connecting;
+        try
+        {
+            if (connecting)
+            {
+                Open();
+                opened = true;
+                return FirstExchange(command, cancellationToken);
+            }
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ReplyTimeout);
+            using var writer = new RespWriter();
+            writer.Command(command);
+            await writer.WriteToAsync(_stream!, timeout.Token).ConfigureAwait(false);
+            return await _reader!.ReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not DriverException)
+        {
+            Drop();
+            cancellationToken.ThrowIfCancellationRequested();
+            throw e switch
+            {
+                _ when !opened => factory.Translate(e) ?? factory.Unreachable(e),
+                OperationCanceledException or IOException when e is OperationCanceledException || ErrorText.NetworkReason(e) == "timed out" =>
+                    DriverException.Transient($"redis at {factory.Endpoint} did not answer in time ({ReplyTimeout.TotalSeconds:0} s)", e),
+                // Connected, but the first exchange was cut or was not RESP: most often TLS on one side only.
+                IOException or InvalidDataException when connecting => factory.HandshakeFailed(e),
+                EndOfStreamException or InvalidDataException => DriverException.Transient($"redis at {factory.Endpoint} closed the connection before it answered", e),
+                _ => factory.Translate(e) ?? DriverException.Transient($"redis at {factory.Endpoint}: {ErrorText.Describe(e)}", e),
+            };
+        }
+        catch
+        {
+            Drop();
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The handshake and the first command, in one write, answered synchronously with the socket's own
+    /// timeouts: a one-shot pushx then starts no thread for the socket engine, a timer or the thread pool's
+    /// continuations (each a clone of the process). Later commands are asynchronous: a long-lived sink (procx's
+    /// in-process pushx) must not hold a pool thread while it waits for the server.
+    /// </summary>
+    private RespReply FirstExchange(IReadOnlyList<ReadOnlyMemory<byte>> command, CancellationToken cancellationToken)
+    {
+        // A cancelled push (a job's -timeout, a shutdown) must not wait for the socket's timeouts.
+        using var cancel = cancellationToken.Register(static s => ((Socket)s!).Shutdown(SocketShutdown.Both), _socket);
+        var handshake = factory.Handshake();
+        using (var writer = new RespWriter())
+        {
+            foreach (var step in handshake)
+            {
+                writer.Command(step);
+            }
+            writer.Command(command);
+            writer.WriteTo(_stream!);
+        }
+        foreach (var _ in handshake)
+        {
+            if (_reader!.Read() is { IsError: true } refused)
+            {
+                throw factory.ServerError(refused.Text);
+            }
+        }
+        return _reader!.Read();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Drop();
+        _gate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void Open()
+    {
+        var addresses = IPAddress.TryParse(factory.Host, out var literal) ? [literal] : Dns.GetHostAddresses(factory.Host);
+        Exception? failure = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                Connect(socket, new IPEndPoint(address, factory.Port));
+                socket.ReceiveTimeout = socket.SendTimeout = (int)ReplyTimeout.TotalMilliseconds;
+                Stream stream = new NetworkStream(socket, ownsSocket: false);
+                if (factory.TlsOptions() is { } tls)
+                {
+                    var secure = new SslStream(stream, leaveInnerStreamOpen: false);
+                    stream = secure;
+                    secure.AuthenticateAsClient(tls);
+                }
+                (_socket, _stream, _reader) = (socket, stream, new RespReader(stream));
+                factory.Connected(blocking: false);
+                return;
+            }
+            catch (Exception e) when (e is SocketException or IOException)
+            {
+                socket.Dispose();
+                failure ??= e;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        throw failure ?? new SocketException((int)SocketError.HostNotFound);
+    }
+
+    /// <summary>connect(2) without blocking, waited for up to <see cref="ConnectTimeout"/>.</summary>
+    private static void Connect(Socket socket, IPEndPoint endpoint)
+    {
+        socket.Blocking = false;
+        try
+        {
+            socket.Connect(endpoint);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        {
+            if (!socket.Poll(ConnectTimeout, SelectMode.SelectWrite))
+            {
+                throw new SocketException((int)SocketError.TimedOut);
+            }
+            if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error and not 0)
+            {
+                throw new SocketException(error);
+            }
+        }
+        socket.Blocking = true;
+    }
+
+    private void Drop()
+    {
+        _stream?.Dispose();
+        _socket?.Dispose();
+        (_socket, _stream, _reader) = (null, null, null);
+    }
+
+    /// <summary>
+    /// Commands as RESP arrays of bulk strings: headers and small values gathered in 64 KB buffers, a large
+    /// value written from where it is (a batch may be 100,000 values, a value 512 MB).
+    /// </summary>
+    private sealed class RespWriter : IDisposable
+    {
+        private const int Size = 1 << 16;
+        private const int CopiedUpTo = 4096;
+        private static readonly byte[] Crlf = "\r\n"u8.ToArray();
+        private readonly List<ReadOnlyMemory<byte>> _segments = [];
+        private readonly List<byte[]> _rented = [];
+        private byte[] _buffer = [];
+        private int _sealed;
+        private int _used;
+
+        public void Command(IReadOnlyList<ReadOnlyMemory<byte>> parts)
+        {
+            Header('*', parts.Count);
+            foreach (var part in parts)
+            {
+                Header('$', part.Length);
+                Put(part);
+                Put(Crlf);
+            }
+        }
+
+        public void WriteTo(Stream stream)
+        {
+            Seal();
+            foreach (var segment in _segments)
+            {
+                stream.Write(segment.Span);
+            }
+            stream.Flush();
+        }
+
+        public async Task WriteToAsync(Stream stream, CancellationToken cancellationToken)
+        {
+            Seal();
+            foreach (var segment in _segments)
+            {
+                await stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            }
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public void Dispose()
+        {
+            foreach (var buffer in _rented)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        private void Header(char kind, int count)
+        {
+            Span<byte> header = stackalloc byte[16];
+            header[0] = (byte)kind;
+            count.TryFormat(header[1..], out var digits, provider: CultureInfo.InvariantCulture);
+            header[1 + digits] = (byte)'\r';
+            header[2 + digits] = (byte)'\n';
+            Copy(header[..(3 + digits)]);
+        }
+
+        private void Put(ReadOnlyMemory<byte> data)
+        {
+            if (data.Length <= CopiedUpTo)
+            {
+                Copy(data.Span);
+                return;
+            }
+            Seal();
+            _segments.Add(data);
+        }
+
+        private void Copy(ReadOnlySpan<byte> data)
+        {
+            if (_used + data.Length > _buffer.Length)
+            {
+                Seal();
+                _buffer = ArrayPool<byte>.Shared.Rent(Size);
+                _rented.Add(_buffer);
+                (_sealed, _used) = (0, 0);
+            }
+            data.CopyTo(_buffer.AsSpan(_used));
+            _used += data.Length;
+        }
+
+        /// <summary>What was copied since the last segment becomes one.</summary>
+        private void Seal()
+        {
+            if (_used > _sealed)
+            {
+                _segments.Add(_buffer.AsMemory(_sealed, _used - _sealed));
+                _sealed = _used;
+            }
+        }
+    }
+}

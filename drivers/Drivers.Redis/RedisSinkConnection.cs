@@ -91,7 +91,7 @@ internal sealed class RedisSinkConnection(RedisConnectionFactory factory) : IAsy
     private RespReply FirstExchange(IReadOnlyList<ReadOnlyMemory<byte>> command, CancellationToken cancellationToken)
     {
         // A cancelled push (a job's -timeout, a shutdown) must not wait for the socket's timeouts.
-        using var cancel = cancellationToken.Register(static s => ((Socket)s!).Shutdown(SocketShutdown.Both), _socket);
+        using var cancel = cancellationToken.Register(static s => Abort((Socket)s!), _socket);
         var handshake = factory.Handshake();
         using (var writer = new RespWriter())
         {
@@ -175,6 +175,19 @@ internal sealed class RedisSinkConnection(RedisConnectionFactory factory) : IAsy
             }
         }
         socket.Blocking = true;
+    }
+
+    /// <summary>Ends a blocked send or receive; runs on the cancelling thread, so it throws nothing.</summary>
+    private static void Abort(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // already closed
+        }
     }
 
     private void Drop()

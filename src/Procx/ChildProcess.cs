@@ -11,9 +11,10 @@ namespace Procx;
 /// <summary>
 /// Runs one child. Its stdout and stderr are procx's own (inherited, never copied), so
 /// <c>procx app | pushx</c> carries exactly the child's bytes. Its stdin is the payload with
-/// -pass-work-as-stdin, otherwise empty (EOF), as in the original. The command is found in PATH only
-/// (<see cref="CommandLookup"/>); on Linux the child leads a process group of its own and dies with procx
-/// (<see cref="ExecShim"/>), so a stop reaches everything it started.
+/// -pass-work-as-stdin, otherwise nothing to read: /dev/null as in the original where procx starts the child
+/// itself (<see cref="NativeSpawn"/>), a closed pipe where .NET's Process does. The command is found in PATH
+/// only (<see cref="CommandLookup"/>); on Linux the child leads a process group of its own and dies with
+/// procx (<see cref="ExecShim"/>), so a stop reaches everything it started.
 /// </summary>
 internal sealed partial class ChildProcess
 {

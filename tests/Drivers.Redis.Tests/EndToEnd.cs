@@ -22,6 +22,30 @@ internal static class EndToEnd
         ["PATH"] = ToolRunner.BinDir + ":" + Environment.GetEnvironmentVariable("PATH"),
     };
 
+    /// <summary>
+    /// A redis-server of the test's own on a free port, in a temporary folder, once it answers PING; stopped and
+    /// its folder removed on dispose. For a test that watches or disturbs every connection of its server.
+    /// </summary>
+    public static async Task<OwnRedisServer> StartOwnRedisServerAsync(string why)
+    {
+        var redisServer = RequireProgram("redis-server", why, "redis");
+        _ = await RedisService.ClientAsync(); // announces the backend of the other tests; this one runs its own server
+        var port = FreePort();
+        var dir = Directory.CreateTempSubdirectory("procx-redis-own-").FullName;
+        return new OwnRedisServer(port, dir, await StartRedisServerAsync(redisServer, port, dir));
+    }
+
+    public sealed class OwnRedisServer(int port, string dir, Process server) : IDisposable
+    {
+        public int Port => port;
+
+        public void Dispose()
+        {
+            Stop(server);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>A redis-server of the test's own on <paramref name="port"/>, in <paramref name="dir"/>, once it answers PING.</summary>
     public static async Task<Process> StartRedisServerAsync(string redisServer, int port, string dir)
     {

@@ -22,40 +22,29 @@ public sealed partial class RedisOneShotCommandsTests
     [Fact]
     public async Task A_push_uses_one_connection_and_sends_no_info_set_or_subscribe()
     {
-        var redisServer = ToolProcesses.RequireProgram("redis-server", "this test watches a redis-server of its own", "redis");
-        _ = await RedisService.ClientAsync(); // announces the backend of the other tests; this one runs its own server
-        var port = ToolProcesses.FreePort();
-        var dir = Directory.CreateTempSubdirectory("procx-redis-monitor-").FullName;
-        var server = await EndToEnd.StartRedisServerAsync(redisServer, port, dir);
-        try
+        using var server = await EndToEnd.StartOwnRedisServerAsync("this test watches a redis-server of its own");
+        var port = server.Port;
+        using var monitor = await RawAsync(port, "MONITOR");
+        var reader = new StreamReader(monitor.GetStream(), Encoding.Latin1);
+        Assert.Equal("+OK", await reader.ReadLineAsync(Ct));
+
+        var r = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-in", "x"], EndToEnd.Env("PUSHX", "redis-list", "oneshot", "127.0.0.1", port));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // A marker sent after pushx exited: every line before it is pushx's.
+        var marker = $"marker-{Guid.NewGuid():N}";
+        using var _ = await RawAsync(port, $"ECHO {marker}");
+
+        var commands = new List<(string Connection, string Command)>();
+        while (await reader.ReadLineAsync(Ct) is { } line && !line.Contains(marker, StringComparison.Ordinal))
         {
-            using var monitor = await RawAsync(port, "MONITOR");
-            var reader = new StreamReader(monitor.GetStream(), Encoding.Latin1);
-            Assert.Equal("+OK", await reader.ReadLineAsync(Ct));
-
-            var r = await ToolRunner.RunAsync(ToolRunner.Pushx, ["-in", "x"], EndToEnd.Env("PUSHX", "redis-list", "oneshot", "127.0.0.1", port));
-            Assert.True(r.ExitCode == 0, r.ToString());
-            // A marker sent after pushx exited: every line before it is pushx's.
-            var marker = $"marker-{Guid.NewGuid():N}";
-            using var _ = await RawAsync(port, $"ECHO {marker}");
-
-            var commands = new List<(string Connection, string Command)>();
-            while (await reader.ReadLineAsync(Ct) is { } line && !line.Contains(marker, StringComparison.Ordinal))
+            if (MonitorLine().Match(line) is { Success: true } m)
             {
-                if (MonitorLine().Match(line) is { Success: true } m)
-                {
-                    commands.Add((m.Groups[1].Value, m.Groups[2].Value.ToUpperInvariant()));
-                }
+                commands.Add((m.Groups[1].Value, m.Groups[2].Value.ToUpperInvariant()));
             }
-            Assert.Contains("RPUSH", commands.Select(c => c.Command));
-            Assert.Single(commands.Select(c => c.Connection).Distinct());
-            Assert.All(commands, c => Assert.True(c.Command == "RPUSH" || Handshake.Contains(c.Command), $"pushx sent {c.Command}"));
         }
-        finally
-        {
-            ToolProcesses.Stop(server);
-            Directory.Delete(dir, recursive: true);
-        }
+        Assert.Contains("RPUSH", commands.Select(c => c.Command));
+        Assert.Single(commands.Select(c => c.Connection).Distinct());
+        Assert.All(commands, c => Assert.True(c.Command == "RPUSH" || Handshake.Contains(c.Command), $"pushx sent {c.Command}"));
     }
 
     /// <summary>A plain connection that has sent one inline command.</summary>

@@ -38,32 +38,21 @@ public sealed class RedisSinkConnectionTests
     [Fact]
     public async Task A_connection_the_server_closed_between_pushes_is_replaced_and_the_next_push_succeeds()
     {
-        var redisServer = ToolProcesses.RequireProgram("redis-server", "this test closes connections on a redis-server of its own", "redis");
-        _ = await RedisService.ClientAsync(); // announces the backend of the other tests; this one runs its own server
-        var port = ToolProcesses.FreePort();
-        var dir = Directory.CreateTempSubdirectory("procx-redis-reconnect-").FullName;
-        var server = await EndToEnd.StartRedisServerAsync(redisServer, port, dir);
-        try
-        {
-            var flags = new Dictionary<string, string> { ["redis-host"] = "127.0.0.1", ["redis-port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["redis-key"] = "list" };
-            await using var client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
-            await using var sink = DriverFactory.Sink(RedisService.Registry, "redis-list", flags);
-            await sink.PushAsync(Payload.FromBytes("first"u8.ToArray()), Ct);
+        using var server = await EndToEnd.StartOwnRedisServerAsync("this test closes connections on a redis-server of its own");
+        var port = server.Port;
+        var flags = new Dictionary<string, string> { ["redis-host"] = "127.0.0.1", ["redis-port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["redis-key"] = "list" };
+        await using var client = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port}");
+        await using var sink = DriverFactory.Sink(RedisService.Registry, "redis-list", flags);
+        await sink.PushAsync(Payload.FromBytes("first"u8.ToArray()), Ct);
 
-            // As a restart or the server's idle timeout would: every connection but this test's own is closed.
-            var killed = (long)await client.GetServer(client.GetEndPoints()[0]).ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-            Assert.True(killed >= 1, "the sink's connection was not open");
-            await Task.Delay(100, Ct); // the close reaches the sink's socket
+        // As a restart or the server's idle timeout would: every connection but this test's own is closed.
+        var killed = (long)await client.GetServer(client.GetEndPoints()[0]).ExecuteAsync("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        Assert.True(killed >= 1, "the sink's connection was not open");
+        await Task.Delay(100, Ct); // the close reaches the sink's socket
 
-            await sink.PushAsync(Payload.FromBytes("second"u8.ToArray()), Ct);
+        await sink.PushAsync(Payload.FromBytes("second"u8.ToArray()), Ct);
 
-            var values = await client.GetDatabase().ListRangeAsync("list");
-            Assert.Equal(["first", "second"], values.Select(v => (string)v!));
-        }
-        finally
-        {
-            ToolProcesses.Stop(server);
-            Directory.Delete(dir, recursive: true);
-        }
+        var values = await client.GetDatabase().ListRangeAsync("list");
+        Assert.Equal(["first", "second"], values.Select(v => (string)v!));
     }
 }

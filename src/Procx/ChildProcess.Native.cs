@@ -19,11 +19,15 @@ internal sealed partial class ChildProcess
     private static async Task<ChildProcess> StartNativeAsync(JobOptions options, PayloadDelivery delivery, string path, List<string> argv)
     {
         var environment = NativeEnvironment(options, delivery);
-        var (stdinRead, stdinWrite) = (NullDevice.Value, -1);
+        var (stdinRead, stdinWrite) = (-1, -1);
         if (options.PassAsStdin)
         {
             var pipe = NativeMethods.Pipe();
             (stdinRead, stdinWrite) = pipe.Errno == 0 ? (pipe.Read, pipe.Write) : throw NotStarted(options.Command[0], pipe.Errno);
+        }
+        else
+        {
+            stdinRead = NullDevice.Value;
         }
         var stdin = stdinWrite >= 0 ? new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(stdinWrite, ownsHandle: true)) : null;
         (int Pid, int PidFd, int Errno) started;

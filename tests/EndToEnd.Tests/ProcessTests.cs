@@ -238,6 +238,27 @@ public sealed class ProcessTests
         Assert.Equal(["job"], WorkFolder.Names(dir.Failed)); // this item's command was wrong, and procx said so
     }
 
+    [Fact]
+    public async Task Procx_as_its_own_exec_shim_runs_the_command_in_a_group_of_its_own_with_its_exit_code()
+    {
+        // How a build without native/spawn.c (no C compiler, another architecture) starts every child: procx
+        // itself, with the shim's marker, procx's pid (here the test's: it is the parent), the path and argv.
+        var shim = "\u0001procx-exec-shim";
+        var parent = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+        var r = await ToolRunner.RunAsync(ToolRunner.Procx, [shim, parent, "/bin/sh", "sh", "-c", "echo \"$$ $(cut -d' ' -f5 /proc/$$/stat)\"; exit 3"]);
+        var orphan = await ToolRunner.RunAsync(ToolRunner.Procx, [shim, "1", "/bin/sh", "sh", "-c", "echo ran"]);
+        var bad = await ToolRunner.RunAsync(ToolRunner.Procx, [shim, "not-a-pid"]);
+
+        Assert.True(r.ExitCode == 3, r.ToString());
+        var ids = r.StdoutText.Trim().Split(' ');
+        Assert.Equal(ids[0], ids[1]); // pid == pgid
+        Assert.Equal(137, orphan.ExitCode); // its procx is gone (the parent is not the pid given): it must not run
+        Assert.Equal("", orphan.StdoutText);
+        Assert.Equal(70, bad.ExitCode);
+        Assert.Contains("internal exec shim started with bad arguments", bad.Stderr);
+    }
+
     private static async Task<int> ReadPidAsync(string pidFile)
     {
         await ClearAndFailTests.WaitUntil(() => File.Exists(pidFile));

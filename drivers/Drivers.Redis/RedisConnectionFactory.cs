@@ -1,5 +1,4 @@
 using Drivers.Core.Contracts;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Drivers.Core;
@@ -15,7 +14,7 @@ namespace Drivers.Redis;
 /// here, at start-up; the connection itself is opened on first use, so that a daemon whose server is down
 /// at start goes through the host's fetch retries instead of exiting.
 /// </summary>
-internal sealed class RedisConnectionFactory : IFailureTranslator
+internal sealed partial class RedisConnectionFactory : IFailureTranslator
 {
     private readonly SettingValues _settings;
     private readonly ILog _log;
@@ -82,62 +81,6 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
     /// only a <paramref name="subscriber"/> opens the client's second connection, for SUBSCRIBE.
     /// </summary>
     public RedisConnection Create(bool blocking = false, bool subscriber = false) => new(this, blocking, subscriber);
-
-    /// <summary>A sink's connection: one command at a time, no client library (<see cref="RedisSinkConnection"/>).</summary>
-    public RedisSinkConnection CreateForSink() => new(this);
-
-    internal string Host => _host;
-
-    internal int Port => _port;
-
-    /// <summary>What a new sink connection sends before its first command: AUTH when there is a password, and its name.</summary>
-    internal IReadOnlyList<ReadOnlyMemory<byte>>[] Handshake()
-    {
-        ReadOnlyMemory<byte>[] name = ["CLIENT"u8.ToArray(), "SETNAME"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes(ClientName(blocking: false))];
-        return _password is { } password ? [["AUTH"u8.ToArray(), System.Text.Encoding.UTF8.GetBytes(password)], name] : [name];
-    }
-
-    /// <summary>The TLS a sink connection makes (null without -redis-enable-tls), as the client library is told in <see cref="ConnectAsync"/>.</summary>
-    internal SslClientAuthenticationOptions? TlsOptions()
-    {
-        if (!_tls)
-        {
-            return null;
-        }
-        var options = new SslClientAuthenticationOptions { TargetHost = _host };
-        if (_clientCertificate is { } certificate)
-        {
-            options.ClientCertificates = [certificate];
-        }
-        if (_skipVerify)
-        {
-            options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
-        else if (_caFile is not null)
-        {
-            options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => SignedByCaFile(certificate, errors);
-        }
-        return options;
-    }
-
-    /// <summary>A certificate whose only fault is an issuer the system does not know, checked against -redis-tls-ca-file.</summary>
-    private bool SignedByCaFile(X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null)
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.ImportFromPemFile(_caFile!);
-        using var presented = new X509Certificate2(certificate);
-        return chain.Build(presented);
-    }
 
     internal void Connected(bool blocking) => _log.Debug("connected to redis", ("endpoint", Endpoint), ("tls", _tls), ("blocking", blocking));
 
@@ -294,66 +237,4 @@ internal sealed class RedisConnectionFactory : IFailureTranslator
         return false;
     }
 
-}
-
-/// <summary>One multiplexed Redis connection, opened on first use and reopened after a failed first attempt.</summary>
-internal sealed class RedisConnection(RedisConnectionFactory factory, bool blocking, bool subscriber) : IAsyncDisposable
-{
-    /// <summary>The longest a blocking command is asked to wait server-side before the caller loops.</summary>
-    public static readonly TimeSpan MaxBlock = TimeSpan.FromSeconds(2);
-
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private ConnectionMultiplexer? _connection;
-
-    public RedisConnectionFactory Factory => factory;
-
-    public async Task<ConnectionMultiplexer> GetAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _connection) is { } open)
-        {
-            return open;
-        }
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return _connection ??= await factory.ConnectAsync(blocking, subscriber).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>Runs one operation against database 0, translating client errors for the user.</summary>
-    /// <param name="handled">Server errors the caller handles itself (e.g. NOGROUP), passed through untranslated.</param>
-    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken, Func<RedisServerException, bool>? handled = null)
-    {
-        try
-        {
-            var connection = await GetAsync(cancellationToken).ConfigureAwait(false);
-            return await operation(connection.GetDatabase()).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not DriverException && !(e is RedisServerException s && handled?.Invoke(s) == true)
-            && factory.Translate(e) is { } translated)
-        {
-            throw translated;
-        }
-    }
-
-    public Task RunAsync(Func<IDatabase, Task> operation, CancellationToken cancellationToken, Func<RedisServerException, bool>? handled = null) =>
-        RunAsync(async db =>
-        {
-            await operation(db).ConfigureAwait(false);
-            return true;
-        }, cancellationToken, handled);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _connection, null) is { } connection)
-        {
-            await connection.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-        _gate.Dispose();
-    }
 }

@@ -112,8 +112,9 @@ internal sealed class RedisSinkConnection(RedisConnectionFactory factory) : IAsy
 
     public ValueTask DisposeAsync()
     {
+        // The gate is not disposed: a push still in flight releases it (a SemaphoreSlim that never handed out
+        // its wait handle holds nothing to free).
         Drop();
-        _gate.Dispose();
         return ValueTask.CompletedTask;
     }
 

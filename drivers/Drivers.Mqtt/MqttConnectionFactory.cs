@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -6,6 +7,7 @@ using System.Text;
 using Drivers.Core.Contracts;
 using Drivers.Core.Failures;
 using Drivers.Core.Logging;
+using Drivers.Core.Net;
 using Drivers.Core.Settings;
 using MQTTnet;
 using MQTTnet.Exceptions;
@@ -103,6 +105,32 @@ internal sealed class MqttConnectionFactory : IFailureTranslator
 
     public IMqttClient CreateClient() => ClientFactory.CreateMqttClient();
 
+    internal string Host => _host;
+
+    internal int Port => _port;
+
+    internal TimeSpan KeepAlive => _keepAlive;
+
+    internal (string? User, string? Password) Credentials => (_user, _password);
+
+    /// <summary>The TLS pushx's own connection makes (null without -mqtt-enable-tls), as <see cref="Options"/> tells the client library.</summary>
+    internal SslClientAuthenticationOptions? TlsOptions() =>
+        _tls ? TlsClientOptions.Create(_host, _skipVerify, _trust, _clientCertificate) : null;
+
+    /// <summary>pushx's own connection could not be made or its CONNECT was not answered: what to check.</summary>
+    internal DriverException ConnectFailed(Exception e) => e switch
+    {
+        _ when _tls && IsTlsFailure(e) =>
+            _settings.Invalid(MqttSettings.TlsCaFile, $"the TLS handshake with the MQTT broker at {Endpoint} failed (is its certificate signed by -mqtt-tls-ca-file?): {ErrorText.Describe(ErrorText.Innermost(e))}"),
+        _ when ErrorText.NetworkReason(e) is { } reason => _settings.Unreachable("the MQTT broker", Endpoint, reason, e, MqttSettings.Host, MqttSettings.Port),
+        _ => HandshakeFailed(e),
+    };
+
+    /// <summary>A connection made whose CONNECT was cut off or answered in another protocol.</summary>
+    internal DriverException HandshakeFailed(Exception e) => _settings.Unreachable("the MQTT broker", Endpoint, _tls
+        ? "the port is open but the TLS handshake or the MQTT handshake failed"
+        : "the port is open but the MQTT handshake failed: is it a TLS port (-mqtt-enable-tls)?", e, MqttSettings.Host, MqttSettings.Port);
+
     /// <summary>Connection options; <paramref name="persistent"/> asks for the session to be kept (procx).</summary>
     public MqttClientOptions Options(string clientId, bool persistent, uint sessionExpirySeconds = 0, ushort receiveMaximum = 0)
     {
@@ -172,7 +200,7 @@ internal sealed class MqttConnectionFactory : IFailureTranslator
         }
     }
 
-    private DriverException Refused(MqttClientConnectResultCode code, string? reason, Exception? inner = null)
+    internal DriverException Refused(MqttClientConnectResultCode code, string? reason, Exception? inner = null)
     {
         var says = reason is { Length: > 0 } ? $": {ErrorText.OneLine(reason)}" : "";
         return code switch

@@ -2,7 +2,6 @@ using Drivers.Core.Contracts;
 using Drivers.Core.Logging;
 using Drivers.Core.Registry;
 using MQTTnet;
-using MQTTnet.Protocol;
 
 namespace Drivers.Mqtt;
 
@@ -17,10 +16,9 @@ internal sealed class MqttSink : ISinkDriver, IFailureTranslator
 {
     private readonly MqttConnectionFactory _factory;
     private readonly ILog _log;
-    private readonly MqttQualityOfServiceLevel _qos;
+    private readonly int _qos;
     private readonly bool _retain;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private IMqttClient? _client;
+    private readonly MqttPublisher _publisher;
 
     public MqttSink(DriverContext context)
     {
@@ -30,30 +28,18 @@ internal sealed class MqttSink : ISinkDriver, IFailureTranslator
         {
             throw context.Settings.Invalid(MqttSettings.Topic, $"'{_factory.Topic}' is a topic filter; pushx publishes to one topic, without + or #");
         }
-        _qos = (MqttQualityOfServiceLevel)int.Parse(context.Settings.GetString(MqttSettings.Qos) ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+        _qos = int.Parse(context.Settings.GetString(MqttSettings.Qos) ?? "1", System.Globalization.CultureInfo.InvariantCulture);
         _retain = context.Settings.GetBool(MqttSettings.Retain);
+        _publisher = new MqttPublisher(_factory, _factory.ConfiguredClientId ?? $"pushx-{Guid.NewGuid():N}"[..22]);
     }
 
     public async Task PushAsync(Payload payload, CancellationToken cancellationToken)
     {
         var bytes = await payload.ReadAllBytesAsync(cancellationToken).ConfigureAwait(false);
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic(_factory.Topic)
-            .WithPayload(bytes)
-            .WithQualityOfServiceLevel(_qos)
-            .WithRetainFlag(_retain)
-            .Build();
-        var client = await ConnectedAsync(cancellationToken).ConfigureAwait(false);
-        MqttClientPublishResult result;
-        try
-        {
-            result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not DriverException && _factory.Translate(e) is { } translated)
-        {
-            throw translated;
-        }
-        switch (result.ReasonCode)
+        var (code, text) = _publisher.Publish(_factory.Topic, bytes, _qos, _retain);
+        // MQTT 5's reason codes, which MQTTnet's enumeration names.
+        var reason = (MqttClientPublishReasonCode)code;
+        switch (reason)
         {
             case MqttClientPublishReasonCode.Success:
                 break;
@@ -64,69 +50,22 @@ internal sealed class MqttSink : ISinkDriver, IFailureTranslator
                     ("topic", _factory.Topic));
                 break;
             case MqttClientPublishReasonCode.NotAuthorized or MqttClientPublishReasonCode.TopicNameInvalid:
-                throw _factory.Settings.Invalid(MqttSettings.Topic, $"the MQTT broker at {_factory.Endpoint} refused the message for '{_factory.Topic}' ({Reason(result)})");
+                throw _factory.Settings.Invalid(MqttSettings.Topic, $"the MQTT broker at {_factory.Endpoint} refused the message for '{_factory.Topic}' ({Reason(reason, text)})");
             case MqttClientPublishReasonCode.PayloadFormatInvalid:
-                throw DriverException.DataError($"the MQTT broker at {_factory.Endpoint} refused the payload ({Reason(result)})");
+                throw DriverException.DataError($"the MQTT broker at {_factory.Endpoint} refused the payload ({Reason(reason, text)})");
             default:
-                throw DriverException.Transient($"the MQTT broker at {_factory.Endpoint} refused the message ({Reason(result)})");
+                throw DriverException.Transient($"the MQTT broker at {_factory.Endpoint} refused the message ({Reason(reason, text)})");
         }
     }
 
     public DriverException? Translate(Exception error) => _factory.Translate(error);
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_client is { } client)
-        {
-            try
-            {
-                if (client.IsConnected)
-                {
-                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                    await client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                _log.Debug($"disconnect failed: {e.Message}");
-            }
-            client.Dispose();
-        }
-        _gate.Dispose();
+        _publisher.Dispose();
+        return ValueTask.CompletedTask;
     }
 
-    private static string Reason(MqttClientPublishResult result) =>
-        Drivers.Core.Failures.ErrorText.Words(result.ReasonCode.ToString()) + (result.ReasonString is { Length: > 0 } s ? ": " + Drivers.Core.Failures.ErrorText.OneLine(s) : "");
-
-    private async Task<IMqttClient> ConnectedAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_client is { IsConnected: true } connected)
-            {
-                return connected;
-            }
-            _client?.Dispose();
-            _client = null;
-            var client = _factory.CreateClient();
-            var clientId = _factory.ConfiguredClientId ?? $"pushx-{Guid.NewGuid():N}"[..22];
-            try
-            {
-                await _factory.ConnectAsync(client, _factory.Options(clientId, persistent: false), cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                client.Dispose();
-                _client = null;
-                throw;
-            }
-            _client = client;
-            return client;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    private static string Reason(MqttClientPublishReasonCode code, string? text) =>
+        Drivers.Core.Failures.ErrorText.Words(code.ToString()) + (text is { Length: > 0 } s ? ": " + Drivers.Core.Failures.ErrorText.OneLine(s) : "");
 }

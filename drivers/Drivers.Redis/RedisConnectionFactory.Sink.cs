@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Drivers.Core.Net;
 
 namespace Drivers.Redis;
 
@@ -27,38 +28,12 @@ internal sealed partial class RedisConnectionFactory
         {
             return null;
         }
-        var options = new SslClientAuthenticationOptions { TargetHost = _host };
-        if (_clientCertificate is { } certificate)
+        X509Certificate2Collection? trust = null;
+        if (_caFile is not null)
         {
-            options.ClientCertificates = [certificate];
+            trust = [];
+            trust.ImportFromPemFile(_caFile);
         }
-        if (_skipVerify)
-        {
-            options.RemoteCertificateValidationCallback = (_, _, _, _) => true;
-        }
-        else if (_caFile is not null)
-        {
-            options.RemoteCertificateValidationCallback = (_, certificate, _, errors) => SignedByCaFile(certificate, errors);
-        }
-        return options;
-    }
-
-    /// <summary>A certificate whose only fault is an issuer the system does not know, checked against -redis-tls-ca-file.</summary>
-    private bool SignedByCaFile(X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null)
-        {
-            return false;
-        }
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.ImportFromPemFile(_caFile!);
-        using var presented = new X509Certificate2(certificate);
-        return chain.Build(presented);
+        return TlsClientOptions.Create(_host, _skipVerify, trust, _clientCertificate);
     }
 }

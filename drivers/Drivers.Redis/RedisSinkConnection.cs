@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using Drivers.Core.Contracts;
 using Drivers.Core.Failures;
+using Drivers.Core.Net;
 
 namespace Drivers.Redis;
 
@@ -120,60 +120,25 @@ internal sealed class RedisSinkConnection(RedisConnectionFactory factory) : IAsy
 
     private void Open()
     {
-        var addresses = IPAddress.TryParse(factory.Host, out var literal) ? [literal] : Dns.GetHostAddresses(factory.Host);
-        Exception? failure = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                Connect(socket, new IPEndPoint(address, factory.Port));
-                socket.ReceiveTimeout = socket.SendTimeout = (int)ReplyTimeout.TotalMilliseconds;
-                Stream stream = new NetworkStream(socket, ownsSocket: false);
-                if (factory.TlsOptions() is { } tls)
-                {
-                    var secure = new SslStream(stream, leaveInnerStreamOpen: false);
-                    stream = secure;
-                    secure.AuthenticateAsClient(tls);
-                }
-                (_socket, _stream, _reader) = (socket, stream, new RespReader(stream));
-                factory.Connected(blocking: false);
-                return;
-            }
-            catch (Exception e) when (e is SocketException or IOException)
-            {
-                socket.Dispose();
-                failure ??= e;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-        throw failure ?? new SocketException((int)SocketError.HostNotFound);
-    }
-
-    /// <summary>connect(2) without blocking, waited for up to <see cref="ConnectTimeout"/>.</summary>
-    private static void Connect(Socket socket, IPEndPoint endpoint)
-    {
-        socket.Blocking = false;
+        var socket = TcpDial.Connect(factory.Host, factory.Port, ConnectTimeout);
         try
         {
-            socket.Connect(endpoint);
+            socket.ReceiveTimeout = socket.SendTimeout = (int)ReplyTimeout.TotalMilliseconds;
+            Stream stream = new NetworkStream(socket, ownsSocket: false);
+            if (factory.TlsOptions() is { } tls)
+            {
+                var secure = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = secure;
+                secure.AuthenticateAsClient(tls);
+            }
+            (_socket, _stream, _reader) = (socket, stream, new RespReader(stream));
+            factory.Connected(blocking: false);
         }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+        catch
         {
-            if (!socket.Poll(ConnectTimeout, SelectMode.SelectWrite))
-            {
-                throw new SocketException((int)SocketError.TimedOut);
-            }
-            if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error and not 0)
-            {
-                throw new SocketException(error);
-            }
+            socket.Dispose();
+            throw;
         }
-        socket.Blocking = true;
     }
 
     /// <summary>Ends a blocked send or receive; runs on the cancelling thread, so it throws nothing.</summary>

@@ -61,6 +61,22 @@ public sealed class MqttTlsTests
     }
 
     [Fact]
+    public async Task A_push_without_tls_to_the_tls_port_says_to_check_enable_tls()
+    {
+        await MqttService.EnsureAsync();
+        var (host, port, _) = Listener();
+        await using var sink = DriverFactory.Sink(MqttService.Registry, "mqtt", new Dictionary<string, string>
+        {
+            ["mqtt-host"] = host, ["mqtt-port"] = port, ["mqtt-topic"] = "t",
+        });
+
+        var error = await Assert.ThrowsAsync<DriverException>(() => sink.PushAsync(Payload.FromBytes("x"u8.ToArray()), Ct));
+
+        Assert.Equal(FailureKind.Transient, error.Kind);
+        Assert.Contains("the port is open but the MQTT handshake failed: is it a TLS port (-mqtt-enable-tls)?", error.Message);
+    }
+
+    [Fact]
     public async Task A_certificate_the_ca_file_did_not_sign_is_a_configuration_error_naming_it()
     {
         await MqttService.EnsureAsync();

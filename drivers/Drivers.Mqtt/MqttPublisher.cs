@@ -208,10 +208,10 @@ internal sealed class MqttPublisher(MqttConnectionFactory factory, string client
         {
             return null;
         }
-        var end = at;
-        var length = (int)VarInt(body, ref end);
-        end = Math.Min(body.Length, end + length);
-        for (var i = end - length; i < end;)
+        var start = at;
+        var length = (int)VarInt(body, ref start);
+        var end = Math.Min(body.Length, start + length);
+        for (var i = start; i < end;)
         {
             var id = body[i++];
             switch (id)

@@ -61,7 +61,7 @@ internal sealed class RedisSinkConnection(RedisConnectionFactory factory) : IAsy
             throw e switch
             {
                 _ when !opened => factory.Translate(e) ?? factory.Unreachable(e),
-                OperationCanceledException or IOException when e is OperationCanceledException || ErrorText.NetworkReason(e) == "timed out" =>
+                _ when e is OperationCanceledException || (e is IOException && ErrorText.NetworkReason(e) == "timed out") =>
                     DriverException.Transient($"redis at {factory.Endpoint} did not answer in time ({ReplyTimeout.TotalSeconds:0} s)", e),
                 // Connected, but the first exchange was cut or was not RESP: most often TLS on one side only.
                 IOException or InvalidDataException when connecting => factory.HandshakeFailed(e),
